@@ -1,0 +1,59 @@
+# sav-bot — the commands a newcomer needs come first.  `make help` lists them all.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV     := .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.installed
+MODEL    := models/sav-bot.tar.gz
+TRAINING := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+
+# Defaults for everything the project starts; override any of them in the environment.
+export RASA_TELEMETRY_ENABLED := false
+export DATABASE_URL          ?= sqlite:///$(CURDIR)/var/orders.db
+export TRACKER_STORE_URL     ?= sqlite:///$(CURDIR)/var/conversations.db
+export ACTION_ENDPOINT_URL   ?= http://localhost:5055/webhook
+export LOCK_STORE_TYPE       ?= in_memory
+export REDIS_HOST            ?= localhost
+export REDIS_PORT            ?= 6379
+export TF_CPP_MIN_LOG_LEVEL  ?= 2
+
+.PHONY: help run test install train validate shell lint clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: install $(MODEL) ## Seed the order database if needed, then start the bot (Ctrl-C stops it)
+	@scripts/run.sh
+
+test: install validate $(MODEL) ## Validate the data, run the unit, end-to-end and conversation tests
+	$(BIN)/pytest -q
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml \
+		--fail-on-prediction-errors --out results/core
+
+install: $(STAMP) ## Create .venv with Python 3.10 and install the project
+
+$(STAMP): pyproject.toml scripts/find_python.sh
+	@python=$$(PYTHON="$(PYTHON)" scripts/find_python.sh) || exit 1; \
+	if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then \
+		rm -rf $(VENV); echo "creating $(VENV) with $$python"; "$$python" -m venv $(VENV) || exit 1; \
+	fi
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+train: install $(MODEL) ## Train the model (only when data/, domain.yml or config.yml changed)
+
+$(MODEL): $(TRAINING) | $(STAMP)
+	$(BIN)/rasa train --fixed-model-name sav-bot --out models
+
+validate: install ## Check the training data and domain (rasa data validate)
+	$(BIN)/rasa data validate --fail-on-warnings
+
+shell: install $(MODEL) ## Talk to the bot in the terminal (starts the action server too)
+	@scripts/run.sh shell
+
+lint: install ## ruff
+	$(BIN)/ruff check actions savbot tests
+
+clean: ## Remove trained models and test results (keeps var/ and .venv)
+	rm -rf models results reports

@@ -1,0 +1,100 @@
+"""Order numbers and e-mail addresses as customers type them.
+
+An order number is what the invoice shows (FAQ, Commande 1: "le numéro de commande est
+identique à l'identifiant de la facture"): digits, or 1-4 letters followed by digits.
+Customers write it ``104522``, ``#104522``, ``n°104522``, ``n° 104 522``,
+``commande: 104522`` or ``cmd104522``: all of these give the canonical ``104522``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Longest canonical order number accepted (characters).
+MAX_ORDER_NUMBER_LENGTH = 20
+#: Fewest digits an order number has.
+MIN_ORDER_NUMBER_DIGITS = 4
+
+# Words customers put in front of the number; never part of the number itself.
+_PREFIX_WORDS = ("commande", "cmde", "cmd", "numero", "num", "no", "n", "order", "ref", "facture")
+
+EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+
+# A number: optional letters glued to digits, digits possibly grouped by single spaces
+# ("104 522"), not inside a longer word, an e-mail address or a decimal number.
+_NUMBER_PATTERN = re.compile(
+    r"(?<![\w@.,])(?P<letters>[A-Za-z]{0,9})(?P<digits>\d+(?: \d{3})*)(?![\w@]|[.,]\d)"
+)
+_KEYWORD_BEFORE = re.compile(
+    r"(?:#|n°|nº|no\.?|num(?:ero)?\.?|commande|cmde?|order|facture)\s*[:.]?\s*$", re.IGNORECASE
+)
+
+
+def _fold(text: str) -> str:
+    """NFKC-normalise and strip accents (``numéro`` -> ``numero``; keeps ``°``)."""
+    text = unicodedata.normalize("NFKC", text)
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+def canonical_order_number(raw: str) -> str | None:
+    """Return the canonical form of a single order number, or ``None`` if it is not one.
+
+    Removes spaces, ``#`` and ``n°``-style prefixes, upper-cases letters. A valid result is
+    0-4 letters followed by at least 4 digits, at most 20 characters. Examples:
+    ``"#104 522"`` -> ``"104522"``, ``"fr20931"`` -> ``"FR20931"``, ``"abc"`` -> ``None``.
+    """
+    candidates = order_number_candidates(raw)
+    return candidates[0] if candidates else None
+
+
+def order_number_candidates(text: str) -> list[str]:
+    """Find the order numbers a customer's message may contain, most likely first.
+
+    Args:
+        text: free text, e.g. ``"où en est ma commande n° 104 522 ?"``; e-mail addresses
+            in it are ignored. Any length; only the first 2,000 characters are read.
+
+    Returns:
+        Canonical numbers (upper case, no separators), without duplicates. Numbers
+        preceded by a keyword (``#``, ``n°``, ``commande``, ``cmd``...) come first. A token
+        such as ``cmd104522`` yields both ``104522`` and ``CMD104522``, since the letters
+        may be a prefix word or part of the number (the bare digits come first). Empty when
+        there is nothing that looks like an order number.
+    """
+    if not text:
+        return []
+    folded = EMAIL_PATTERN.sub(" ", _fold(text[:2000]))
+    preferred: list[str] = []
+    others: list[str] = []
+    for match in _NUMBER_PATTERN.finditer(folded):
+        letters = match.group("letters").upper()
+        digits = match.group("digits").replace(" ", "")
+        if len(digits) < MIN_ORDER_NUMBER_DIGITS:
+            continue
+        keyword_before = bool(_KEYWORD_BEFORE.search(folded[: match.start()]))
+        found: list[str] = []
+        if letters.lower() in _PREFIX_WORDS:
+            found = [digits, letters + digits] if letters else [digits]
+            keyword_before = True
+        elif len(letters) <= 4:
+            found = [letters + digits]
+        for number in found:
+            if len(number) > MAX_ORDER_NUMBER_LENGTH:
+                continue
+            target = preferred if keyword_before else others
+            if number not in preferred and number not in others:
+                target.append(number)
+    return preferred + others
+
+
+def normalize_email(raw: str | None) -> str | None:
+    """Return the first e-mail address in ``raw``, trimmed and lower-cased, or ``None``.
+
+    ``"  Marie.Dupont@Example.COM "`` -> ``"marie.dupont@example.com"``.
+    """
+    if not raw:
+        return None
+    match = EMAIL_PATTERN.search(unicodedata.normalize("NFKC", raw[:2000]))
+    return match.group(0).lower() if match else None

@@ -1,0 +1,108 @@
+"""Read and write access to orders; the only place that queries the ``orders`` table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
+
+from actions.config import Settings, load_settings
+from actions.db import session_factory
+from actions.models import Base, Order
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """Counts of an :meth:`OrderRepository.upsert` call."""
+
+    created: int
+    updated: int
+
+
+class OrderRepository:
+    """Orders stored in a SQL database.
+
+    Args:
+        sessions: a SQLAlchemy ``sessionmaker`` bound to the order database.
+    """
+
+    def __init__(self, sessions: sessionmaker) -> None:
+        self._sessions = sessions
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> OrderRepository:
+        """Repository on ``settings.database_url`` (default: the environment's settings)."""
+        settings = settings or load_settings()
+        return cls(session_factory(settings.database_url, settings.database_timeout_s))
+
+    def create_schema(self) -> None:
+        """Create the ``orders`` table if it does not exist."""
+        Base.metadata.create_all(self._sessions.kw["bind"])
+
+    def find_verified(self, order_number: str, email: str) -> Order | None:
+        """Return the order whose number is ``order_number`` *and* whose e-mail is ``email``.
+
+        ``order_number`` must be canonical (:func:`actions.order_numbers.canonical_order_number`);
+        ``email`` is compared trimmed and case-insensitively. An unknown number and a wrong
+        e-mail both give ``None``, so callers cannot tell them apart (privacy).
+        Raises ``sqlalchemy.exc.SQLAlchemyError`` when the database fails.
+        """
+        with self._sessions.begin() as session:
+            order = session.scalars(
+                select(Order).where(Order.order_number == order_number)
+            ).one_or_none()
+            if order is None or order.email != email.strip().lower():
+                return None
+            session.expunge(order)
+            return order
+
+    def count(self) -> int:
+        """Number of orders stored."""
+        with self._sessions.begin() as session:
+            return session.scalar(select(func.count()).select_from(Order)) or 0
+
+    def upsert(self, rows: Iterable[Mapping[str, Any]], batch_size: int = 1000) -> UpsertResult:
+        """Insert or update orders by ``order_number``.
+
+        Args:
+            rows: mappings with the :class:`~actions.models.Order` column names; values
+                already typed (datetimes, ``Decimal``, enums) and ``order_number`` canonical.
+            batch_size: rows per transaction.
+
+        Returns:
+            How many orders were created and how many updated.
+        """
+        created = updated = 0
+        batch: list[Mapping[str, Any]] = []
+
+        def flush() -> None:
+            nonlocal created, updated
+            with self._sessions.begin() as session:
+                numbers = [row["order_number"] for row in batch]
+                existing = {
+                    o.order_number: o
+                    for o in session.scalars(select(Order).where(Order.order_number.in_(numbers)))
+                }
+                for row in batch:
+                    order = existing.get(row["order_number"])
+                    if order is None:
+                        order = Order(**row)
+                        session.add(order)
+                        existing[order.order_number] = order
+                        created += 1
+                    else:
+                        for key, value in row.items():
+                            setattr(order, key, value)
+                        updated += 1
+            batch.clear()
+
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
+            flush()
+        return UpsertResult(created=created, updated=updated)

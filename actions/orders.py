@@ -1,0 +1,209 @@
+"""Order-status conversation: the ``order_status_form`` validator and the lookup action.
+
+Order details are only given when the order number and the e-mail used for the order
+both match (privacy); an unknown number and a wrong e-mail get the same reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from babel.dates import format_date
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.config import load_settings
+from actions.models import Order, OrderStatus
+from actions.order_numbers import canonical_order_number, normalize_email
+from actions.order_repository import OrderRepository
+
+logger = logging.getLogger(__name__)
+
+#: Invalid answers to the form's questions before the bot stops asking.
+MAX_FORM_ATTEMPTS = 3
+#: Delivery window after shipping, in days (FAQ, Commande 6: "8 à 13 jours").
+DELIVERY_DAYS_MIN, DELIVERY_DAYS_MAX = 8, 13
+
+ORDER_SLOTS = ("order_number", "order_email", "order_form_attempts")
+
+
+def french_date(value: date | datetime) -> str:
+    """Format a date the French way: ``date(2026, 12, 1)`` -> ``"1 décembre 2026"``."""
+    return format_date(value, format="d MMMM y", locale="fr_FR")
+
+
+def delivery_window(shipped_at: datetime) -> tuple[date, date]:
+    """Expected delivery dates (first, last) for an order shipped at ``shipped_at``.
+
+    8 to 13 days counted from the shipping day, not the order day (FAQ, Commande 6).
+    """
+    day = shipped_at.date()
+    return day + timedelta(days=DELIVERY_DAYS_MIN), day + timedelta(days=DELIVERY_DAYS_MAX)
+
+
+def _first_text(value: Any) -> str:
+    """Slot values may be a list when a message holds several entities: take the first."""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return "" if value is None else str(value)
+
+
+class ValidateOrderStatusForm(FormValidationAction):
+    """Validates the ``order_status_form`` slots ``order_number`` and ``order_email``.
+
+    Each invalid answer increments ``order_form_attempts``; at the third
+    (:data:`MAX_FORM_ATTEMPTS`) the form stops (``requested_slot`` set to ``None``) and
+    ``action_check_order_status`` explains how to reach a person, so no question loops
+    forever.
+    """
+
+    def name(self) -> str:
+        return "validate_order_status_form"
+
+    def _invalid(
+        self, slot: str, response: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        attempts = int(tracker.get_slot("order_form_attempts") or 0) + 1
+        if attempts >= MAX_FORM_ATTEMPTS:
+            return {slot: None, "order_form_attempts": attempts, "requested_slot": None}
+        dispatcher.utter_message(response=response)
+        return {slot: None, "order_form_attempts": attempts}
+
+    def validate_order_number(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Canonicalise the order number (``n° 104 522`` -> ``104522``) or reject it."""
+        number = canonical_order_number(_first_text(slot_value))
+        if number is None:
+            return self._invalid("order_number", "utter_invalid_order_number", dispatcher, tracker)
+        return {"order_number": number}
+
+    def validate_order_email(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Keep the e-mail address trimmed and lower-cased, or reject it."""
+        email = normalize_email(_first_text(slot_value))
+        if email is None:
+            return self._invalid("order_email", "utter_invalid_order_email", dispatcher, tracker)
+        return {"order_email": email}
+
+
+class ActionCheckOrderStatus(Action):
+    """Looks the order up and tells its status, once number and e-mail match.
+
+    Args:
+        orders: the order repository; default: one on the environment's ``DATABASE_URL``.
+        timeout_s: bound on the lookup, in seconds (default: ``DATABASE_TIMEOUT_S``).
+
+    The lookup runs in a worker thread so the action server's event loop never blocks.
+    A database error or timeout gives ``utter_order_lookup_error`` (apology, offer of a
+    person); this action never raises. The order slots are cleared afterwards, so the next
+    customer on a shared device starts from nothing.
+    """
+
+    def __init__(self, orders: OrderRepository | None = None, timeout_s: float | None = None):
+        self._orders = orders
+        self._timeout_s = timeout_s
+
+    def name(self) -> str:
+        return "action_check_order_status"
+
+    def _repository(self) -> tuple[OrderRepository, float]:
+        settings = load_settings()
+        if self._orders is None:
+            self._orders = OrderRepository.from_settings(settings)
+        return self._orders, self._timeout_s or settings.database_timeout_s
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset = [SlotSet(slot, None) for slot in ORDER_SLOTS]
+        number = tracker.get_slot("order_number")
+        email = tracker.get_slot("order_email")
+        if not number or not email:
+            dispatcher.utter_message(response="utter_order_lookup_incomplete")
+            return reset
+
+        try:
+            orders, timeout_s = self._repository()
+            order = await asyncio.wait_for(
+                asyncio.to_thread(orders.find_verified, number, email), timeout=timeout_s
+            )
+        except (SQLAlchemyError, asyncio.TimeoutError, OSError, ValueError):
+            logger.exception(
+                "order lookup failed (conversation %s, order %s)", tracker.sender_id, number
+            )
+            dispatcher.utter_message(response="utter_order_lookup_error")
+            return reset
+
+        if order is None:
+            failures = int(tracker.get_slot("order_lookup_failures") or 0) + 1
+            dispatcher.utter_message(response="utter_order_not_found")
+            return [*reset, SlotSet("order_lookup_failures", failures)]
+
+        utter_order_status(dispatcher, order, now=datetime.now(timezone.utc).replace(tzinfo=None))
+        return reset
+
+
+def utter_order_status(dispatcher: CollectingDispatcher, order: Order, now: datetime) -> None:
+    """Tell the customer what ``order``'s status means, in French.
+
+    One response per status (``utter_order_status_<status>``), filled with the order's
+    data; shipped orders also get the tracking number, its link and the delivery window
+    (8-13 days from shipping, FAQ Commande 6), and a hint to contact support when that
+    window has passed. ``now`` is a naive UTC datetime.
+    """
+    fields: dict[str, Any] = {
+        "order_number": order.order_number,
+        "created_at": french_date(order.created_at),
+        "carrier": order.carrier or "notre transporteur",
+        "tracking_number": order.tracking_number or "",
+        "tracking_url": order.tracking_url or "",
+    }
+    status = order.status
+    response = f"utter_order_status_{status.value}"
+    late = False
+    if status == OrderStatus.SHIPPED:
+        shipped_at = order.shipped_at or order.created_at
+        first, last = delivery_window(shipped_at)
+        fields.update(
+            shipped_at=french_date(shipped_at),
+            delivery_from=french_date(first),
+            delivery_to=french_date(last),
+        )
+        if not order.tracking_number:
+            response = "utter_order_status_shipped_without_tracking"
+        elif not order.tracking_url:
+            response = "utter_order_status_shipped_without_link"
+        late = now.date() > last
+    elif status == OrderStatus.DELIVERED:
+        fields["delivered_at"] = french_date(order.delivered_at or order.shipped_at or now)
+    dispatcher.utter_message(response=response, **fields)
+    if late:
+        dispatcher.utter_message(response="utter_order_late")
+
+
+class ActionResetOrderSlots(Action):
+    """Forgets the order number, e-mail and attempt count (customer left the form)."""
+
+    def name(self) -> str:
+        return "action_reset_order_slots"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return [SlotSet(slot, None) for slot in ORDER_SLOTS]

@@ -1,0 +1,1 @@
+"""sav-bot's command-line tools (the ``savbot`` console script)."""

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Start sav-bot: the action server (port 5055) and the Rasa server (port 5005, REST channel
+# and HTTP API protected by RASA_AUTH_TOKEN). Called by `make run` (and `make shell` with
+# the argument "shell"), which installs, trains and exports the environment defaults first.
+# Ctrl-C stops both processes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=.venv/bin
+MODEL=models/sav-bot.tar.gz
+RASA_PORT=${RASA_PORT:-5005}
+ACTIONS_PORT=${ACTIONS_PORT:-5055}
+export RASA_TELEMETRY_ENABLED=false
+mkdir -p var
+
+# The order database: created and seeded with demo orders the first time.
+if [ "$($BIN/savbot orders count)" = "0" ]; then
+    echo "Seeding the order database with demo orders..."
+    $BIN/savbot orders seed --count 200
+fi
+
+pids=()
+cleanup() {
+    trap - INT TERM EXIT
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    echo "sav-bot stopped."
+}
+trap cleanup INT TERM EXIT
+
+$BIN/rasa run actions --actions actions --port "$ACTIONS_PORT" &
+pids+=($!)
+
+if [ "${1:-}" = "shell" ]; then
+    $BIN/rasa shell --model "$MODEL" --endpoints endpoints.yml
+    exit 0
+fi
+
+if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
+    RASA_AUTH_TOKEN=$($BIN/python -c 'import secrets; print(secrets.token_urlsafe(24))')
+    echo "RASA_AUTH_TOKEN was not set; generated one for this run: $RASA_AUTH_TOKEN"
+fi
+export RASA_AUTH_TOKEN
+
+$BIN/rasa run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
+    --enable-api --auth-token "$RASA_AUTH_TOKEN" --cors "*" --port "$RASA_PORT" &
+pids+=($!)
+
+echo "Waiting for the Rasa server to load the model..."
+until curl -fs "http://localhost:$RASA_PORT/" >/dev/null 2>&1; do
+    for pid in "${pids[@]}"; do
+        kill -0 "$pid" 2>/dev/null || { echo "a server exited during start-up"; exit 1; }
+    done
+    sleep 1
+done
+cat <<MSG
+
+sav-bot is ready.
+  Talk to it over REST:
+    curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
+      -d '{"sender": "moi", "message": "Bonjour, où en est ma commande ?"}'
+  Or in a terminal:  make shell
+  HTTP API (token):  curl -s "localhost:$RASA_PORT/status?token=\$RASA_AUTH_TOKEN"
+  Demo orders:       .venv/bin/savbot orders seed --count 6 (prints number + e-mail pairs)
+Ctrl-C stops both servers.
+MSG
+wait -n "${pids[@]}"
