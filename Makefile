@@ -29,7 +29,7 @@ run: install $(MODEL) ## Seed the order database if needed, then start the bot (
 test: install validate $(MODEL) ## Validate the data, run the unit, end-to-end and conversation tests
 	$(BIN)/pytest -q
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml \
-		--fail-on-prediction-errors --out results/core
+		--e2e --fail-on-prediction-errors --out results/core
 
 install: $(STAMP) ## Create .venv with Python 3.10 and install the project
 

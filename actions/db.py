@@ -10,7 +10,6 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import sessionmaker
 
 
-
 def make_engine(url: str, timeout_s: float = 3.0) -> Engine:
     """Create an engine for ``url`` with connect and statement timeouts of ``timeout_s`` seconds.
 

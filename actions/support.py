@@ -28,5 +28,7 @@ class ActionRequestHuman(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         settings = self._settings or load_settings()
-        dispatcher.utter_message(response="utter_request_human", support_email=settings.support_email)
+        dispatcher.utter_message(
+            response="utter_request_human", support_email=settings.support_email
+        )
         return []

@@ -34,7 +34,9 @@ def _ascii(text: str) -> str:
     return "".join(c for c in decomposed if c.isalnum() and ord(c) < 128).lower()
 
 
-def demo_orders(count: int, seed: int = 42, now: datetime | None = None) -> Iterator[dict[str, Any]]:
+def demo_orders(
+    count: int, seed: int = 42, now: datetime | None = None
+) -> Iterator[dict[str, Any]]:
     """Yield ``count`` demo orders as :class:`~actions.models.Order` column values.
 
     Args:

@@ -1,0 +1,57 @@
+import pytest
+
+from actions.order_numbers import canonical_order_number, normalize_email, order_number_candidates
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "104522",
+        "#104522",
+        "n°104522",
+        "n° 104 522",
+        "N° 104522",
+        "commande: 104522",
+        "cmd104522",
+        "Numéro de commande 104522",
+        "où en est ma commande 104522 ?",
+        "  104522\n",
+    ],
+)
+def test_every_customer_spelling_gives_the_same_number(text: str) -> None:
+    assert canonical_order_number(text) == "104522"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("FR20931", "FR20931"), ("n°a10452", "A10452"), ("commande #ab90318", "AB90318")],
+)
+def test_letters_and_digits_are_kept_upper_case(text: str, expected: str) -> None:
+    assert canonical_order_number(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "abc", "123", "1 à 2 jours", "29,99 €", "12.50", "marie104522@example.com", "😀😀",
+     "x" * 5000],
+)
+def test_text_without_an_order_number_gives_none(text: str) -> None:
+    assert canonical_order_number(text) is None
+
+
+def test_a_number_after_a_keyword_comes_before_other_numbers() -> None:
+    assert order_number_candidates("ma commande du 12/11/2026, n° 104522") == ["104522", "2026"]
+
+
+def test_a_glued_prefix_word_yields_the_bare_digits_first() -> None:
+    assert order_number_candidates("cmd104522") == ["104522", "CMD104522"]
+
+
+def test_email_is_trimmed_and_lower_cased() -> None:
+    assert normalize_email("  Marie.Dupont@Example.COM ") == "marie.dupont@example.com"
+    assert normalize_email("mon mail c'est lea_b+shop@example.fr merci") == "lea_b+shop@example.fr"
+
+
+@pytest.mark.parametrize("text", [None, "", "marie.dupont", "marie@", "@example.com", "104522"])
+def test_text_without_an_email_gives_none(text: str | None) -> None:
+    assert normalize_email(text) is None

@@ -1,0 +1,276 @@
+"""The order-status form validator and lookup action, against a real SQLite database."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.db import session_factory
+from actions.models import OrderStatus
+from actions.order_repository import OrderRepository
+from actions.orders import (
+    MAX_FORM_ATTEMPTS,
+    ActionCheckOrderStatus,
+    ValidateOrderStatusForm,
+    delivery_window,
+    french_date,
+    utter_order_status,
+)
+
+
+def make_tracker(**slots: Any) -> Tracker:
+    return Tracker(
+        sender_id="test-conversation",
+        slots={"order_number": None, "order_email": None, "order_form_attempts": None,
+               "order_lookup_failures": None, "requested_slot": None, **slots},
+        latest_message={"text": "", "intent": {"name": "inform"}, "entities": []},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": "order_status_form"},
+        latest_action_name="action_listen",
+    )
+
+
+def render(domain_responses: dict, message: dict[str, Any]) -> str:
+    """Fill the domain response named in ``message`` with its variables, as Rasa would."""
+    template = domain_responses[message["response"]][0]["text"]
+    placeholders = set(re.findall(r"{(\w+)}", template))
+    missing = placeholders - set(message)
+    assert not missing, f"{message['response']} lacks {missing}"
+    text = template.format(**{key: message[key] for key in placeholders})
+    assert "None" not in text and "{" not in text
+    return text
+
+
+async def run_lookup(repository: OrderRepository, number: str, email: str, **kwargs: Any):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(order_number=number, order_email=email, **kwargs)
+    events = await ActionCheckOrderStatus(orders=repository).run(dispatcher, tracker, {})
+    return dispatcher.messages, events
+
+
+@pytest.mark.parametrize("status", list(OrderStatus))
+async def test_every_status_is_told_in_french(
+    status, repository, make_order_row, domain_responses
+) -> None:
+    delivered_at = make_order_row()["shipped_at"] + timedelta(days=9)
+    repository.upsert([make_order_row(status=status, delivered_at=delivered_at)])
+
+    messages, events = await run_lookup(repository, "104522", "marie.dupont@example.com")
+
+    assert messages[0]["response"] == f"utter_order_status_{status.value}"
+    text = render(domain_responses, messages[0])
+    assert "104522" in text
+    assert SlotSet("order_number", None) in events and SlotSet("order_email", None) in events
+
+
+async def test_a_shipped_order_gives_carrier_tracking_link_and_delivery_window(
+    repository, make_order_row, domain_responses
+) -> None:
+    row = make_order_row()
+    repository.upsert([row])
+
+    messages, _ = await run_lookup(repository, "104522", "marie.dupont@example.com")
+
+    text = render(domain_responses, messages[0])
+    first, last = delivery_window(row["shipped_at"])
+    assert last - first == timedelta(days=5)
+    assert first - row["shipped_at"].date() == timedelta(days=8)
+    for fact in (row["carrier"], row["tracking_number"], row["tracking_url"],
+                 french_date(first), french_date(last)):
+        assert fact in text
+
+
+async def test_a_processing_order_says_when_it_ships_and_that_no_tracking_exists_yet(
+    repository, make_order_row, domain_responses
+) -> None:
+    repository.upsert([make_order_row(status=OrderStatus.PROCESSING, carrier=None,
+                                      tracking_number=None, tracking_url=None, shipped_at=None)])
+    messages, _ = await run_lookup(repository, "104522", "marie.dupont@example.com")
+    text = render(domain_responses, messages[0])
+    assert "1 à 2 jours ouvrés" in text and "suivi" in text
+
+
+async def test_a_pending_payment_order_repeats_the_faq_advice(
+    repository, make_order_row, domain_responses
+) -> None:
+    repository.upsert([make_order_row(status=OrderStatus.PENDING_PAYMENT)])
+    messages, _ = await run_lookup(repository, "104522", "marie.dupont@example.com")
+    text = render(domain_responses, messages[0])
+    assert "en attente de paiement" in text and "vérifiions votre paiement" in text
+
+
+async def test_a_shipped_order_without_tracking_number_says_it_comes_by_email(
+    repository, make_order_row, domain_responses
+) -> None:
+    repository.upsert([make_order_row(tracking_number=None, tracking_url=None)])
+    messages, _ = await run_lookup(repository, "104522", "marie.dupont@example.com")
+    assert messages[0]["response"] == "utter_order_status_shipped_without_tracking"
+    render(domain_responses, messages[0])
+
+
+def test_a_late_shipment_adds_what_to_do(make_order_row, now) -> None:
+    from actions.models import Order
+
+    dispatcher = CollectingDispatcher()
+    order = Order(**make_order_row(shipped_at=now - timedelta(days=20)))
+    utter_order_status(dispatcher, order, now=now)
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_order_status_shipped", "utter_order_late"]
+
+
+async def test_email_is_compared_trimmed_and_case_insensitively(repository, make_order_row):
+    repository.upsert([make_order_row()])
+    messages, _ = await run_lookup(repository, "104522", "  Marie.Dupont@EXAMPLE.com ")
+    assert messages[0]["response"] == "utter_order_status_shipped"
+
+
+async def test_unknown_number_and_wrong_email_get_the_same_neutral_reply(
+    repository, make_order_row
+) -> None:
+    repository.upsert([make_order_row()])
+
+    unknown, events_unknown = await run_lookup(repository, "999999", "marie.dupont@example.com")
+    wrong_email, events_wrong = await run_lookup(repository, "104522", "pirate@example.com")
+
+    assert unknown == wrong_email
+    assert unknown[0]["response"] == "utter_order_not_found"
+    assert SlotSet("order_lookup_failures", 1) in events_unknown
+    assert SlotSet("order_lookup_failures", 1) in events_wrong
+
+
+async def test_failures_are_counted_across_lookups(repository) -> None:
+    _, events = await run_lookup(repository, "999999", "a@example.com", order_lookup_failures=2)
+    assert SlotSet("order_lookup_failures", 3) in events
+
+
+async def test_a_broken_database_gives_an_apology_not_an_exception(tmp_path) -> None:
+    broken = tmp_path / "orders.db"
+    broken.write_bytes(b"this is not a SQLite database" * 100)
+    repository = OrderRepository(session_factory(f"sqlite:///{broken}", 1.0))
+
+    messages, events = await run_lookup(repository, "104522", "marie.dupont@example.com")
+
+    assert [m["response"] for m in messages] == ["utter_order_lookup_error"]
+    assert SlotSet("order_number", None) in events
+
+
+async def test_a_database_timeout_gives_an_apology_within_the_timeout(
+    repository, make_order_row
+) -> None:
+    repository.upsert([make_order_row()])
+
+    class SlowRepository(OrderRepository):
+        def find_verified(self, order_number: str, email: str):
+            time.sleep(1.0)
+            return super().find_verified(order_number, email)
+
+    slow = SlowRepository(repository._sessions)
+    dispatcher = CollectingDispatcher()
+    started = time.monotonic()
+    await ActionCheckOrderStatus(orders=slow, timeout_s=0.2).run(
+        dispatcher, make_tracker(order_number="104522", order_email="marie.dupont@example.com"), {}
+    )
+    assert time.monotonic() - started < 0.9
+    assert [m["response"] for m in dispatcher.messages] == ["utter_order_lookup_error"]
+
+
+async def test_a_lookup_without_number_or_email_explains_and_offers_a_person(
+    domain_responses,
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(order_number="104522")
+    await ActionCheckOrderStatus(orders=None).run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["response"] == "utter_order_lookup_incomplete"
+    buttons = domain_responses["utter_order_lookup_incomplete"][0]["buttons"]
+    assert {"title": "Parler à un conseiller", "payload": "/request_human"} in buttons
+
+
+async def test_the_lookup_does_not_block_the_event_loop(repository, make_order_row) -> None:
+    repository.upsert([make_order_row()])
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    class SlowRepository(OrderRepository):
+        def find_verified(self, order_number: str, email: str):
+            time.sleep(0.3)
+            return super().find_verified(order_number, email)
+
+    task = asyncio.create_task(ticker())
+    await ActionCheckOrderStatus(orders=SlowRepository(repository._sessions)).run(
+        CollectingDispatcher(),
+        make_tracker(order_number="104522", order_email="marie.dupont@example.com"), {})
+    task.cancel()
+    assert ticks >= 10
+
+
+# ------------------------------------------------------------------ form validation
+
+@pytest.mark.parametrize(
+    "typed", ["104522", "#104522", "n°104522", "n° 104 522", "commande: 104522", "cmd104522"]
+)
+def test_the_form_accepts_every_spelling_of_the_number(typed: str) -> None:
+    result = ValidateOrderStatusForm().validate_order_number(
+        typed, CollectingDispatcher(), make_tracker(), {})
+    assert result == {"order_number": "104522"}
+
+
+@pytest.mark.parametrize(
+    "typed", ["104522", "#104522", "n°104522", "n° 104 522", "commande: 104522", "cmd104522"]
+)
+async def test_every_spelling_finds_the_same_order(typed, repository, make_order_row) -> None:
+    repository.upsert([make_order_row()])
+    number = ValidateOrderStatusForm().validate_order_number(
+        typed, CollectingDispatcher(), make_tracker(), {})["order_number"]
+    messages, _ = await run_lookup(repository, number, "marie.dupont@example.com")
+    assert messages[0]["response"] == "utter_order_status_shipped"
+
+
+def test_an_invalid_number_is_explained_and_counted() -> None:
+    dispatcher = CollectingDispatcher()
+    result = ValidateOrderStatusForm().validate_order_number(
+        "je sais pas", dispatcher, make_tracker(), {})
+    assert result == {"order_number": None, "order_form_attempts": 1}
+    assert dispatcher.messages[0]["response"] == "utter_invalid_order_number"
+
+
+def test_an_invalid_email_is_explained_and_counted() -> None:
+    dispatcher = CollectingDispatcher()
+    result = ValidateOrderStatusForm().validate_order_email(
+        "marie.dupont", dispatcher, make_tracker(order_form_attempts=1), {})
+    assert result == {"order_email": None, "order_form_attempts": 2}
+    assert dispatcher.messages[0]["response"] == "utter_invalid_order_email"
+
+
+def test_the_form_stops_asking_after_the_last_invalid_answer() -> None:
+    dispatcher = CollectingDispatcher()
+    result = ValidateOrderStatusForm().validate_order_email(
+        "toujours pas", dispatcher, make_tracker(order_form_attempts=MAX_FORM_ATTEMPTS - 1), {})
+    assert result["requested_slot"] is None
+    assert dispatcher.messages == []
+
+
+def test_the_email_is_stored_normalised() -> None:
+    result = ValidateOrderStatusForm().validate_order_email(
+        " Marie.Dupont@Example.com ", CollectingDispatcher(), make_tracker(), {})
+    assert result == {"order_email": "marie.dupont@example.com"}
+
+
+def test_a_list_of_entities_takes_the_first() -> None:
+    result = ValidateOrderStatusForm().validate_order_number(
+        ["#104522", "2026"], CollectingDispatcher(), make_tracker(), {})
+    assert result == {"order_number": "104522"}
