@@ -17,6 +17,7 @@ export LOCK_STORE_TYPE       ?= in_memory
 export REDIS_HOST            ?= localhost
 export REDIS_PORT            ?= 6379
 export TF_CPP_MIN_LOG_LEVEL  ?= 2
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
 .PHONY: help run test install train validate shell lint clean
 
@@ -26,10 +27,10 @@ help: ## List the targets
 run: install $(MODEL) ## Seed the order database if needed, then start the bot (Ctrl-C stops it)
 	@scripts/run.sh
 
-test: install validate $(MODEL) ## Validate the data, run the unit, end-to-end and conversation tests
-	$(BIN)/pytest -q
+test: install validate $(MODEL) ## Validate the data, run the conversation, unit and end-to-end tests
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml \
 		--e2e --fail-on-prediction-errors --out results/core
+	$(BIN)/pytest -q
 
 install: $(STAMP) ## Create .venv with Python 3.10 and install the project
 

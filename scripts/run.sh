@@ -26,7 +26,8 @@ cleanup() {
     wait 2>/dev/null || true
     echo "sav-bot stopped."
 }
-trap cleanup INT TERM EXIT
+trap cleanup EXIT
+trap 'exit 0' INT TERM
 
 $BIN/rasa run actions --actions actions --port "$ACTIONS_PORT" &
 pids+=($!)
