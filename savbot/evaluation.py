@@ -1,0 +1,279 @@
+"""NLU evaluation on the held-out French test set (`make evaluate`).
+
+Trains the project's pipeline and the `rasa init` baseline on the same training data, parses
+every message of ``tests/nlu/test_set.yml`` with both, and reports per pipeline: label accuracy
+(the FAQ key for FAQ messages, the intent otherwise), macro-F1, per-label F1, the most confused
+pairs, the out-of-scope catch rate, training time; then the confidence table used to choose
+the FAQ clarification thresholds, and a 5-fold cross-validation of the project's pipeline.
+Results are printed and written to ``reports/evaluation.json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEST_SET = PROJECT_ROOT / "tests" / "nlu" / "test_set.yml"
+BASELINE_CONFIG = PROJECT_ROOT / "tests" / "nlu" / "rasa_init_config.yml"
+REPORTS = PROJECT_ROOT / "reports"
+
+#: Labels that count as "the bot did not answer with a topic" for out-of-scope messages.
+CAUGHT_LABELS = frozenset({"out_of_scope", "nlu_fallback", "faq_clarify"})
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Prediction:
+    """One parsed test message: gold and predicted labels, and the FAQ selector's view."""
+
+    text: str
+    gold: str
+    predicted: str
+    intent_confidence: float
+    faq_key: str | None = None
+    faq_confidence: float = 0.0
+    faq_margin: float = 0.0
+
+
+@dataclass
+class PipelineReport:
+    """Metrics of one pipeline on the held-out set."""
+
+    name: str
+    config: str
+    training_seconds: float
+    accuracy: float
+    macro_f1: float
+    oos_catch_rate: float
+    oos_in_faq_answer: int
+    errors: int
+    total: int
+    per_label_f1: dict[str, float] = field(default_factory=dict)
+    confused_pairs: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+def load_test_set(path: Path = TEST_SET) -> list[tuple[str, str]]:
+    """(text, label) pairs of a Rasa NLU YAML file; the label of ``faq/<key>`` is that key."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    pairs = []
+    for message in data.intent_examples:
+        label = message.get("intent_response_key") or message.get("intent")
+        pairs.append((message.get("text"), label))
+    return pairs
+
+
+def label_of(parse: dict[str, Any]) -> tuple[str, str | None, float, float]:
+    """Label a parse result: (label, FAQ key, FAQ confidence, margin to the second key)."""
+    intent = parse["intent"]["name"]
+    selector = parse.get("response_selector", {}).get("faq", {})
+    ranking = selector.get("ranking") or []
+    key = ranking[0]["intent_response_key"] if ranking else None
+    first = ranking[0]["confidence"] if ranking else 0.0
+    second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
+    if intent == "faq":
+        return (key or "faq"), key, first, first - second
+    return intent, key, first, first - second
+
+
+def train(config: Path, out: Path, name: str, nlu_only: bool) -> tuple[Path, float]:
+    """Train with ``rasa train [nlu]``; return the model path and the wall time in seconds."""
+    command = [sys.executable, "-m", "rasa", "train", *(["nlu"] if nlu_only else []),
+               "--config", str(config), "--out", str(out), "--fixed-model-name", name]
+    if not nlu_only:
+        command += ["--domain", "domain.yml", "--data", "data", "--force"]
+    else:
+        command += ["--nlu", "data/nlu", "--domain", "domain.yml"]
+    started = time.monotonic()
+    log = out / f"{name}.log"
+    out.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as handle:
+        subprocess.run(command, cwd=PROJECT_ROOT, check=True, stdout=handle,
+                       stderr=subprocess.STDOUT,
+                       env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"})
+    return out / f"{name}.tar.gz", time.monotonic() - started
+
+
+def predict(model: Path, examples: list[tuple[str, str]]) -> list[Prediction]:
+    """Parse every example with the model at ``model``."""
+    from rasa.core.agent import Agent
+
+    async def run() -> list[Prediction]:
+        agent = Agent.load(str(model))
+        predictions = []
+        for text, gold in examples:
+            parse = await agent.parse_message(text)
+            label, key, confidence, margin = label_of(parse)
+            predictions.append(Prediction(text, gold, label, parse["intent"]["confidence"],
+                                          key, confidence, margin))
+        return predictions
+
+    return asyncio.run(run())
+
+
+def score(name: str, config: Path, seconds: float, predictions: list[Prediction]) -> PipelineReport:
+    """Accuracy, macro-F1, per-label F1, confusions and out-of-scope handling."""
+    from sklearn.metrics import f1_score
+
+    gold = [p.gold for p in predictions]
+    predicted = [p.predicted for p in predictions]
+    labels = sorted(set(gold))
+    per_label = f1_score(gold, predicted, labels=labels, average=None, zero_division=0)
+    oos = [p for p in predictions if p.gold == "out_of_scope"]
+    confusions = Counter((p.gold, p.predicted) for p in predictions if p.gold != p.predicted)
+    return PipelineReport(
+        name=name,
+        config=str(config.relative_to(PROJECT_ROOT)),
+        training_seconds=round(seconds, 1),
+        accuracy=round(sum(g == q for g, q in zip(gold, predicted, strict=True)) / len(gold), 4),
+        macro_f1=round(float(f1_score(gold, predicted, labels=labels, average="macro",
+                                      zero_division=0)), 4),
+        oos_catch_rate=round(sum(p.predicted in CAUGHT_LABELS for p in oos) / max(1, len(oos)), 4),
+        oos_in_faq_answer=sum(is_faq_label(p.predicted) for p in oos),
+        errors=sum(g != q for g, q in zip(gold, predicted, strict=True)),
+        total=len(gold),
+        per_label_f1={label: round(float(f), 3) for label, f in zip(labels, per_label, strict=True)},
+        confused_pairs=[(g, q, n) for (g, q), n in confusions.most_common(10)],
+    )
+
+
+_NON_FAQ = frozenset({"check_order_status", "inform", "request_human", "greet", "goodbye",
+                      "thank", "affirm", "deny", "bot_challenge", "out_of_scope", "nlu_fallback",
+                      "faq_clarify"})
+
+
+def is_faq_label(label: str) -> bool:
+    """Whether ``label`` is an FAQ key (the bot would answer with that FAQ entry)."""
+    return label not in _NON_FAQ
+
+
+def threshold_table(predictions: list[Prediction]) -> list[dict[str, Any]]:
+    """For FAQ answers: how many are right / wrong above each confidence and margin threshold.
+
+    A message "would be answered" when its intent is ``faq`` and the selector's top key has
+    at least ``confidence`` and leads the second key by at least ``margin``; otherwise the bot
+    asks which topic the customer means. Rows: thresholds, answered right, answered wrong,
+    clarified right (the right key was among the two offered), clarified wrong.
+    """
+    faq_predictions = [p for p in predictions if is_faq_label(p.predicted)]
+    rows = []
+    for confidence in (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        for margin in (0.0, 0.1, 0.2, 0.3):
+            answered = [p for p in faq_predictions
+                        if p.faq_confidence >= confidence and p.faq_margin >= margin]
+            rows.append({
+                "confidence": confidence, "margin": margin,
+                "answered_right": sum(p.gold == p.predicted for p in answered),
+                "answered_wrong": sum(p.gold != p.predicted for p in answered),
+                "clarified": len(faq_predictions) - len(answered),
+            })
+    return rows
+
+
+def cross_validation(config: Path, out: Path, folds: int = 5) -> dict[str, Any]:
+    """``rasa test nlu --cross-validation`` over the training data; intent and FAQ accuracy."""
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with (out / "cv.log").open("w") as handle:
+        subprocess.run([sys.executable, "-m", "rasa", "test", "nlu", "--nlu", "data/nlu",
+                        "--config", str(config), "--cross-validation", "--folds", str(folds),
+                        "--out", str(out)], cwd=PROJECT_ROOT, check=True, stdout=handle,
+                       stderr=subprocess.STDOUT,
+                       env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"})
+    result: dict[str, Any] = {"folds": folds, "seconds": round(time.monotonic() - started, 1)}
+    for name, report in (("intent", "intent_report.json"),
+                         ("faq", "response_selection_report.json")):
+        path = out / report
+        if path.exists():
+            data = json.loads(path.read_text())
+            result[f"{name}_accuracy"] = round(data.get("accuracy", 0.0), 4)
+            result[f"{name}_macro_f1"] = round(data.get("macro avg", {}).get("f1-score", 0.0), 4)
+    return result
+
+
+def print_comparison(ours: PipelineReport, baseline: PipelineReport) -> None:
+    """Both pipelines side by side, with the ratio of their error rates."""
+    rows = [
+        ("label accuracy", f"{ours.accuracy:.2%}", f"{baseline.accuracy:.2%}"),
+        ("macro-F1", f"{ours.macro_f1:.3f}", f"{baseline.macro_f1:.3f}"),
+        ("errors", f"{ours.errors}/{ours.total}", f"{baseline.errors}/{baseline.total}"),
+        ("out-of-scope caught", f"{ours.oos_catch_rate:.2%}", f"{baseline.oos_catch_rate:.2%}"),
+        ("out-of-scope -> FAQ answer", str(ours.oos_in_faq_answer),
+         str(baseline.oos_in_faq_answer)),
+        ("NLU training time (s)", f"{ours.training_seconds:.1f}",
+         f"{baseline.training_seconds:.1f}"),
+    ]
+    print(f"\n{'':30} {'sav-bot':>12} {'rasa init':>12}")
+    for label, a, b in rows:
+        print(f"{label:30} {a:>12} {b:>12}")
+    ratio = (ours.errors / baseline.errors) if baseline.errors else float("nan")
+    print(f"{'error-rate ratio (ours/init)':30} {ratio:>12.2f}")
+    print("\nPer-label F1 (sav-bot / rasa init):")
+    for label, f1 in ours.per_label_f1.items():
+        print(f"  {label:28} {f1:5.2f} / {baseline.per_label_f1.get(label, 0):5.2f}")
+    print("\nMost confused pairs (sav-bot): gold -> predicted (count)")
+    for gold, predicted, count in ours.confused_pairs:
+        print(f"  {gold} -> {predicted} ({count})")
+
+
+def main() -> None:
+    """Run the whole evaluation (several trainings: about 10 minutes on 2 cores)."""
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.basicConfig(level=logging.WARNING)
+    work = REPORTS / "evaluation"
+    examples = load_test_set()
+    print(f"held-out set: {len(examples)} messages, {len({g for _, g in examples})} labels")
+
+    reports = {}
+    predictions = {}
+    for name, config in (("sav-bot", PROJECT_ROOT / "config.yml"), ("rasa init", BASELINE_CONFIG)):
+        print(f"training {name} ({config.name})...", flush=True)
+        model, seconds = train(config, work, name.replace(" ", "-"), nlu_only=True)
+        predictions[name] = predict(model, examples)
+        reports[name] = score(name, config, seconds, predictions[name])
+    print_comparison(reports["sav-bot"], reports["rasa init"])
+
+    table = threshold_table(predictions["sav-bot"])
+    print("\nFAQ clarification thresholds (sav-bot): answered right / wrong / clarified")
+    for row in table:
+        if row["margin"] in (0.0, 0.2):
+            print(f"  confidence >= {row['confidence']:.1f}, margin >= {row['margin']:.1f}: "
+                  f"{row['answered_right']:3} / {row['answered_wrong']:2} / {row['clarified']:2}")
+
+    print("\ntraining the full model (NLU + dialogue)...", flush=True)
+    _, full_seconds = train(PROJECT_ROOT / "config.yml", work, "full", nlu_only=False)
+    print(f"full training: {full_seconds:.1f} s")
+
+    print("5-fold cross-validation over the training data...", flush=True)
+    cv = cross_validation(PROJECT_ROOT / "config.yml", work / "cv")
+    print(f"cross-validation: {cv}")
+
+    REPORTS.mkdir(exist_ok=True)
+    result = {
+        "pipelines": {name: asdict(report) for name, report in reports.items()},
+        "error_rate_ratio": (reports["sav-bot"].errors / reports["rasa init"].errors
+                             if reports["rasa init"].errors else None),
+        "faq_thresholds": table,
+        "full_training_seconds": round(full_seconds, 1),
+        "cross_validation": cv,
+        "wrong": [asdict(p) for p in predictions["sav-bot"] if p.gold != p.predicted],
+    }
+    (REPORTS / "evaluation.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    print(f"\nwritten to {REPORTS / 'evaluation.json'}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
