@@ -19,7 +19,7 @@ export REDIS_PORT            ?= 6379
 export TF_CPP_MIN_LOG_LEVEL  ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
-.PHONY: help run test install train validate shell lint clean
+.PHONY: help run test install train validate evaluate shell lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ $(MODEL): $(TRAINING) | $(STAMP)
 
 validate: install ## Check the training data and domain (rasa data validate)
 	$(BIN)/rasa data validate --fail-on-warnings
+
+evaluate: install ## NLU evaluation on the held-out set vs the `rasa init` pipeline (~10 min)
+	$(BIN)/python -m savbot.evaluation
 
 shell: install $(MODEL) ## Talk to the bot in the terminal (starts the action server too)
 	@scripts/run.sh shell

@@ -1,0 +1,1 @@
+"""Input channels of sav-bot (referenced from credentials.yml)."""

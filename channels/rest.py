@@ -1,0 +1,138 @@
+"""The REST channel, hardened for customers' input.
+
+Same URL and protocol as Rasa's ``rest`` channel (``POST /webhooks/rest/webhook`` with
+``{"sender": "...", "message": "..."}``, replies as a JSON list), plus:
+
+- a body that is not UTF-8 JSON, or has no ``sender``, gets HTTP 400 with a clear error
+  instead of a 500 or a message in a shared "default" conversation;
+- control characters (NUL included) are removed, and text beyond
+  :data:`MAX_MESSAGE_CHARS` is cut before the NLU sees it (the full text stays in the
+  message metadata, so nothing is lost);
+- a typed ``/intent{...}`` command is only obeyed when it is the payload of a button the
+  bot offered in its last turn; otherwise it is read as ordinary text, so nobody can skip
+  the order verification by typing ``/check_order_status{"order_number": "104522"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+#: Longest text handed to the NLU, in characters.
+MAX_MESSAGE_CHARS = 2000
+#: Longest sender id accepted, in characters.
+MAX_SENDER_CHARS = 128
+
+#: Sent when handling a message failed before the bot said anything.
+APOLOGY = ("Désolé, un problème technique m'empêche de vous répondre pour le moment. "
+           "Réessayez dans quelques minutes, ou écrivez à notre service client.")
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """Remove control characters (keeps tabs and newlines) and cut to MAX_MESSAGE_CHARS."""
+    return _CONTROL_CHARACTERS.sub("", text)[:MAX_MESSAGE_CHARS]
+
+
+def offered_payloads(events: list[Any]) -> set[str]:
+    """Payloads of the buttons the bot sent since the customer's last message."""
+    payloads: set[str] = set()
+    for event in reversed(events):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered):
+            for button in (event.data or {}).get("buttons") or []:
+                if isinstance(button, dict) and button.get("payload"):
+                    payloads.add(str(button["payload"]))
+    return payloads
+
+
+def neutralize_command(text: str, allowed: set[str]) -> str:
+    """``text`` unchanged if it is no command or an offered payload; else without its ``/``.
+
+    ``"/affirm"`` -> ``"affirm"`` (read as a word by the NLU) unless ``"/affirm"`` is in
+    ``allowed``.
+    """
+    stripped = text.strip()
+    if not stripped.startswith("/") or stripped in allowed:
+        return text
+    return stripped.lstrip("/ ")
+
+
+def bad_request(error: str) -> HTTPResponse:
+    return response.json({"error": error}, status=400)
+
+
+class CustomerRestInput(InputChannel):
+    """REST channel for the website and API clients (see the module docstring)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    async def _allowed_payloads(self, request: Request, sender_id: str) -> set[str]:
+        agent = getattr(request.app.ctx, "agent", None)
+        if agent is None or agent.tracker_store is None:
+            return set()
+        tracker = await agent.tracker_store.retrieve(sender_id)
+        return offered_payloads(list(tracker.events)) if tracker else set()
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        webhook = Blueprint("customer_rest_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = json.loads(request.body.decode("utf-8"))
+            except UnicodeDecodeError:
+                return bad_request("the request body is not valid UTF-8")
+            except json.JSONDecodeError:
+                return bad_request("the request body is not valid JSON")
+            if not isinstance(body, dict):
+                return bad_request('expected a JSON object {"sender": ..., "message": ...}')
+            sender_id = body.get("sender")
+            if not isinstance(sender_id, str) or not sender_id.strip():
+                return bad_request('"sender" is required: a conversation id (non-empty string)')
+            if len(sender_id) > MAX_SENDER_CHARS or _CONTROL_CHARACTERS.search(sender_id):
+                return bad_request(f'"sender" must be at most {MAX_SENDER_CHARS} printable '
+                                   "characters")
+            text = body.get("message", "")
+            if text is None:
+                text = ""
+            if not isinstance(text, str):
+                return bad_request('"message" must be a string')
+            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+            cleaned = clean_text(text)
+            if cleaned != text:
+                metadata = {**metadata, "original_text": text}
+            cleaned = neutralize_command(cleaned,
+                                         await self._allowed_payloads(request, sender_id))
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(cleaned, collector, sender_id,
+                                                 input_channel=self.name(), metadata=metadata))
+            except Exception:  # noqa: BLE001 - the customer must get an answer, never a 500
+                logger.exception("message of conversation %s failed", sender_id)
+                if not collector.messages:
+                    collector.messages.append({"recipient_id": sender_id, "text": APOLOGY})
+            return response.json(collector.messages)
+
+        return webhook

@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components of sav-bot (referenced from config.yml)."""

@@ -1,0 +1,90 @@
+"""Marks uncertain FAQ predictions so the bot asks instead of guessing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.message import Message
+
+INTENT = "intent"
+INTENT_RANKING = "intent_ranking"
+RESPONSE_SELECTOR = "response_selector"
+
+
+def needs_clarification(ranking: list[dict[str, Any]], min_confidence: float,
+                        min_margin: float) -> bool:
+    """Whether the FAQ selector's ranking is too uncertain to answer.
+
+    Args:
+        ranking: the ResponseSelector's ranking, best first; each item has a
+            ``confidence`` in [0, 1].
+        min_confidence: the best answer needs at least this confidence.
+        min_margin: and must lead the second by at least this much.
+
+    Returns:
+        True when the best answer is below ``min_confidence`` or the second is closer
+        than ``min_margin``. An empty ranking needs no clarification (nothing to offer).
+    """
+    if not ranking:
+        return False
+    first = ranking[0]["confidence"]
+    second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
+    return first < min_confidence or first - second < min_margin
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class FaqClarifier(GraphComponent):
+    """Replaces an uncertain ``faq`` intent by ``faq_clarify``.
+
+    Runs after the ResponseSelector (and the FallbackClassifier). When the message's intent
+    is the retrieval intent and the selector is unsure (see :func:`needs_clarification`),
+    the intent becomes ``clarify_intent``; the selector's ranking stays in the message, so
+    ``action_clarify_faq`` can offer the two most likely topics as buttons. The thresholds
+    come from ``make evaluate`` (README, "NLU evaluation").
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "retrieval_intent": "faq",
+            "clarify_intent": "faq_clarify",
+            "min_confidence": 0.5,
+            "min_margin": 0.1,
+        }
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._config = config
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> FaqClarifier:
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Relabel the uncertain FAQ messages; others pass unchanged."""
+        retrieval_intent = self._config["retrieval_intent"]
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            if intent.get("name") != retrieval_intent:
+                continue
+            selector = (message.get(RESPONSE_SELECTOR) or {}).get(retrieval_intent) or {}
+            if needs_clarification(selector.get("ranking") or [],
+                                   self._config["min_confidence"],
+                                   self._config["min_margin"]):
+                clarify = {"name": self._config["clarify_intent"],
+                           "confidence": intent.get("confidence", 0.0)}
+                message.set(INTENT, clarify, add_to_output=True)
+                ranking = message.get(INTENT_RANKING) or []
+                message.set(INTENT_RANKING, [clarify, *ranking], add_to_output=True)
+        return messages

@@ -1,0 +1,98 @@
+"""Clarification buttons and the chosen FAQ answer."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.faq import (
+    FAQ_TOPIC_TITLES,
+    ActionAnswerFaqChoice,
+    ActionClarifyFaq,
+    candidate_keys,
+    choice_button,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def catalogue_keys() -> set[str]:
+    for path in (ROOT.parent / "shared" / "faq_catalogue.md",):
+        if path.exists():
+            return set(re.findall(r"^\| `(\w+)` \|[^|]+\|[^|]+\|$", path.read_text(),
+                                  flags=re.M))
+    return set()
+
+
+def faq_response_keys() -> set[str]:
+    responses = yaml.safe_load((ROOT / "data" / "nlu" / "faq.yml").read_text())["responses"]
+    return {name.split("/", 1)[1] for name in responses}
+
+
+def tracker(latest_message: dict) -> Tracker:
+    return Tracker("t", {}, latest_message, [], False, None, {}, "action_listen")
+
+
+def test_every_faq_key_has_a_short_title_and_an_answer() -> None:
+    assert set(FAQ_TOPIC_TITLES) == faq_response_keys()
+    keys = catalogue_keys()
+    if keys:  # the catalogue lives in ../shared, beside the checkout
+        assert set(FAQ_TOPIC_TITLES) == keys
+    assert all(len(title) <= 20 for title in FAQ_TOPIC_TITLES.values())
+
+
+def test_the_button_payload_is_a_choose_faq_intent_with_the_key() -> None:
+    button = choice_button("delivery_time")
+    assert button["title"] == "Délais de livraison"
+    intent, entities = button["payload"].split("{", 1)
+    assert intent == "/choose_faq"
+    assert json.loads("{" + entities) == {"faq_key": "delivery_time"}
+
+
+def test_candidates_are_the_two_best_known_keys() -> None:
+    message = {"response_selector": {"faq": {"ranking": [
+        {"intent_response_key": "faq/return_fees", "confidence": 0.4},
+        {"intent_response_key": "faq/unknown", "confidence": 0.3},
+        {"intent_response_key": "faq/return_exchange", "confidence": 0.2},
+        {"intent_response_key": "faq/return_instructions", "confidence": 0.1},
+    ]}}}
+    assert candidate_keys(message) == ["return_fees", "return_exchange"]
+
+
+async def test_clarification_offers_the_two_topics_as_buttons() -> None:
+    dispatcher = CollectingDispatcher()
+    message = {"response_selector": {"faq": {"ranking": [
+        {"intent_response_key": "faq/delivery_time", "confidence": 0.3},
+        {"intent_response_key": "faq/parcel_not_received", "confidence": 0.25},
+    ]}}}
+    await ActionClarifyFaq().run(dispatcher, tracker(message), {})
+    [reply] = dispatcher.messages
+    assert reply["response"] == "utter_faq_clarify"
+    assert [b["title"] for b in reply["buttons"]] == ["Délais de livraison", "Colis non reçu"]
+
+
+async def test_clarification_without_candidates_asks_to_rephrase() -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionClarifyFaq().run(dispatcher, tracker({}), {})
+    assert dispatcher.messages[0]["response"] == "utter_default"
+
+
+async def test_the_chosen_topic_is_answered() -> None:
+    dispatcher = CollectingDispatcher()
+    message = {"intent": {"name": "choose_faq"},
+               "entities": [{"entity": "faq_key", "value": "customs_fees"}]}
+    await ActionAnswerFaqChoice().run(dispatcher, tracker(message), {})
+    assert dispatcher.messages[0]["response"] == "utter_faq/customs_fees"
+
+
+async def test_an_unknown_chosen_topic_asks_to_rephrase() -> None:
+    dispatcher = CollectingDispatcher()
+    message = {"intent": {"name": "choose_faq"},
+               "entities": [{"entity": "faq_key", "value": "'; DROP TABLE orders"}]}
+    await ActionAnswerFaqChoice().run(dispatcher, tracker(message), {})
+    assert dispatcher.messages[0]["response"] == "utter_default"

@@ -1,0 +1,53 @@
+"""The FAQ clarifier relabels uncertain FAQ predictions, and only those."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from components.faq_clarifier import FaqClarifier, needs_clarification
+
+
+def ranking(*confidences: float) -> list[dict]:
+    return [{"confidence": c, "intent_response_key": f"faq/key{i}"}
+            for i, c in enumerate(confidences)]
+
+
+@pytest.mark.parametrize(
+    ("confidences", "expected"),
+    [((0.9, 0.05), False), ((0.25, 0.1), True), ((0.5, 0.45), True), ((0.31, 0.2), False),
+     ((0.6,), False), ((), False)],
+)
+def test_needs_clarification(confidences, expected) -> None:
+    assert needs_clarification(ranking(*confidences), 0.3, 0.1) is expected
+
+
+def make_message(intent: str, *confidences: float) -> Message:
+    message = Message(data={"text": "x"})
+    message.set("intent", {"name": intent, "confidence": 0.9}, add_to_output=True)
+    message.set("intent_ranking", [{"name": intent, "confidence": 0.9}], add_to_output=True)
+    message.set("response_selector", {"faq": {"ranking": ranking(*confidences)}},
+                add_to_output=True)
+    return message
+
+
+def clarifier() -> FaqClarifier:
+    return FaqClarifier({**FaqClarifier.get_default_config(), "min_confidence": 0.3,
+                         "min_margin": 0.1})
+
+
+def test_an_uncertain_faq_becomes_faq_clarify_and_keeps_the_ranking() -> None:
+    [message] = clarifier().process([make_message("faq", 0.4, 0.35)])
+    assert message.get("intent")["name"] == "faq_clarify"
+    assert message.get("intent_ranking")[0]["name"] == "faq_clarify"
+    assert len(message.get("response_selector")["faq"]["ranking"]) == 2
+
+
+def test_a_confident_faq_is_left_alone() -> None:
+    [message] = clarifier().process([make_message("faq", 0.8, 0.1)])
+    assert message.get("intent")["name"] == "faq"
+
+
+def test_other_intents_are_left_alone() -> None:
+    [message] = clarifier().process([make_message("greet", 0.2, 0.19)])
+    assert message.get("intent")["name"] == "greet"
