@@ -22,16 +22,17 @@ pytestmark = pytest.mark.e2e
 ROBUSTNESS = Path(__file__).resolve().parent / "nlu" / "robustness.yml"
 ENTITY_MARKUP = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 
-#: Minimum share of each class's messages labelled right (measured with `make evaluate`).
+#: Minimum share of each class's messages labelled right: a clarification question counts
+#: as wrong. Measured 2026-11-30: 96 / 85 / 83 / 96 / 89 / 96 / 78 / 82 %.
 CLASS_FLOORS = {
-    "no_accents": 0.0,
-    "upper_case": 0.0,
-    "apostrophes": 0.0,
-    "typos": 0.0,
-    "sms_style": 0.0,
-    "english_words": 0.0,
-    "long_message": 0.0,
-    "two_questions": 0.0,
+    "no_accents": 0.90,
+    "upper_case": 0.80,
+    "apostrophes": 0.75,
+    "typos": 0.90,
+    "sms_style": 0.80,
+    "english_words": 0.90,
+    "long_message": 0.70,
+    "two_questions": 0.70,
 }
 
 
@@ -44,7 +45,7 @@ def robustness_classes() -> dict[str, list[tuple[str, str]]]:
         if match := re.match(r"#\s*robustness:\s*(\w+)", stripped):
             current_class = match.group(1)
         elif match := re.match(r"- intent:\s*(\S+)", stripped):
-            intent = match.group(1).split("/", 1)[-1]
+            intent = match.group(1)
         elif stripped.startswith("- ") and intent and current_class:
             classes[current_class].append((ENTITY_MARKUP.sub(r"\1", stripped[2:]), intent))
     return classes
