@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -27,6 +28,12 @@ logger = logging.getLogger(__name__)
 
 #: Invalid answers to the form's questions before the bot stops asking.
 MAX_FORM_ATTEMPTS = 3
+#: Failed verifications (unknown number or wrong e-mail) after which a conversation gets no
+#: further lookups: guessing other customers' orders must not pay off.
+MAX_FAILED_LOOKUPS = 3
+#: Lookups allowed per conversation within :data:`RATE_WINDOW_S` seconds.
+MAX_LOOKUPS_PER_WINDOW = 5
+RATE_WINDOW_S = 60
 #: Delivery window after shipping, in days (FAQ, Commande 6: "8 à 13 jours").
 DELIVERY_DAYS_MIN, DELIVERY_DAYS_MAX = 8, 13
 
@@ -47,6 +54,24 @@ def delivery_window(shipped_at: datetime) -> tuple[date, date]:
     return day + timedelta(days=DELIVERY_DAYS_MIN), day + timedelta(days=DELIVERY_DAYS_MAX)
 
 
+def lookups_blocked(tracker: Tracker) -> bool:
+    """Whether this conversation had :data:`MAX_FAILED_LOOKUPS` failed verifications."""
+    return int(tracker.get_slot("order_lookup_failures") or 0) >= MAX_FAILED_LOOKUPS
+
+
+def recent_lookups(events: list[dict[str, Any]], now: float) -> int:
+    """How many order lookups the conversation ran in the last RATE_WINDOW_S seconds.
+
+    ``events`` are the tracker's events (dicts with ``event``, ``name``, ``timestamp`` in
+    seconds since the epoch); ``now`` is in the same unit.
+    """
+    return sum(
+        1 for event in events
+        if event.get("event") == "action" and event.get("name") == "action_check_order_status"
+        and now - float(event.get("timestamp") or 0) <= RATE_WINDOW_S
+    )
+
+
 def _first_text(value: Any) -> str:
     """Slot values may be a list when a message holds several entities: take the first."""
     if isinstance(value, list):
@@ -65,6 +90,18 @@ class ValidateOrderStatusForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_order_status_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """No question at all once lookups are blocked in this conversation."""
+        if lookups_blocked(tracker):
+            return []
+        return domain_slots
 
     def _invalid(
         self, slot: str, response: str, dispatcher: CollectingDispatcher, tracker: Tracker
@@ -109,6 +146,9 @@ class ActionCheckOrderStatus(Action):
         orders: the order repository; default: one on the environment's ``DATABASE_URL``.
         timeout_s: bound on the lookup, in seconds (default: ``DATABASE_TIMEOUT_S``).
 
+    Privacy: after :data:`MAX_FAILED_LOOKUPS` failed verifications the conversation gets no
+    further lookups (``utter_order_lookup_blocked`` offers a person), and at most
+    :data:`MAX_LOOKUPS_PER_WINDOW` lookups run per minute (``utter_order_lookup_rate_limited``).
     The lookup runs in a worker thread so the action server's event loop never blocks.
     A database error or timeout gives ``utter_order_lookup_error`` (apology, offer of a
     person); this action never raises. The order slots are cleared afterwards, so the next
@@ -132,6 +172,12 @@ class ActionCheckOrderStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reset = [SlotSet(slot, None) for slot in ORDER_SLOTS]
+        if lookups_blocked(tracker):
+            dispatcher.utter_message(response="utter_order_lookup_blocked")
+            return reset
+        if recent_lookups(tracker.events, time.time()) >= MAX_LOOKUPS_PER_WINDOW:
+            dispatcher.utter_message(response="utter_order_lookup_rate_limited")
+            return reset
         number = tracker.get_slot("order_number")
         email = tracker.get_slot("order_email")
         if not number or not email:
@@ -152,7 +198,10 @@ class ActionCheckOrderStatus(Action):
 
         if order is None:
             failures = int(tracker.get_slot("order_lookup_failures") or 0) + 1
-            dispatcher.utter_message(response="utter_order_not_found")
+            logger.info("failed order verification %d in conversation %s", failures,
+                        tracker.sender_id)
+            dispatcher.utter_message(response="utter_order_not_found" if failures <
+                                     MAX_FAILED_LOOKUPS else "utter_order_lookup_blocked")
             return [*reset, SlotSet("order_lookup_failures", failures)]
 
         utter_order_status(dispatcher, order, now=datetime.now(timezone.utc).replace(tzinfo=None))

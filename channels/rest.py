@@ -34,7 +34,11 @@ MAX_MESSAGE_CHARS = 2000
 #: Longest sender id accepted, in characters.
 MAX_SENDER_CHARS = 128
 
-#: Sent when handling a message failed before the bot said anything.
+#: What an empty or blank message becomes: Rasa's fallback intent, so the customer is asked
+#: to rephrase (Rasa 3.6's LogisticRegressionClassifier raises on an empty text).
+EMPTY_MESSAGE = "/nlu_fallback"
+
+#: Sent when handling a message failed, or produced no reply, before the bot said anything.
 APOLOGY = ("Désolé, un problème technique m'empêche de vous répondre pour le moment. "
            "Réessayez dans quelques minutes, ou écrivez à notre service client.")
 
@@ -82,12 +86,20 @@ class CustomerRestInput(InputChannel):
     def name(cls) -> str:
         return "rest"
 
-    async def _allowed_payloads(self, request: Request, sender_id: str) -> set[str]:
+    @staticmethod
+    async def _tracker(request: Request, sender_id: str) -> Any:
         agent = getattr(request.app.ctx, "agent", None)
         if agent is None or agent.tracker_store is None:
-            return set()
-        tracker = await agent.tracker_store.retrieve(sender_id)
+            return None
+        return await agent.tracker_store.retrieve(sender_id)
+
+    async def _allowed_payloads(self, request: Request, sender_id: str) -> set[str]:
+        tracker = await self._tracker(request, sender_id)
         return offered_payloads(list(tracker.events)) if tracker else set()
+
+    async def _is_paused(self, request: Request, sender_id: str) -> bool:
+        tracker = await self._tracker(request, sender_id)
+        return bool(tracker and tracker.is_paused())
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -125,14 +137,19 @@ class CustomerRestInput(InputChannel):
                 metadata = {**metadata, "original_text": text}
             cleaned = neutralize_command(cleaned,
                                          await self._allowed_payloads(request, sender_id))
+            if not cleaned.strip():
+                cleaned = EMPTY_MESSAGE
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(cleaned, collector, sender_id,
                                                  input_channel=self.name(), metadata=metadata))
             except Exception:  # noqa: BLE001 - the customer must get an answer, never a 500
                 logger.exception("message of conversation %s failed", sender_id)
-                if not collector.messages:
-                    collector.messages.append({"recipient_id": sender_id, "text": APOLOGY})
+            # Never silent: a message the bot could not answer (an action server down, an
+            # error) gets an apology, unless a person has taken the conversation over.
+            if not collector.messages and not await self._is_paused(request, sender_id):
+                logger.warning("no reply in conversation %s: sending an apology", sender_id)
+                collector.messages.append({"recipient_id": sender_id, "text": APOLOGY})
             return response.json(collector.messages)
 
         return webhook

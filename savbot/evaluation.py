@@ -245,6 +245,9 @@ def main() -> None:
     """Run the whole evaluation (several trainings: about 10 minutes on 2 cores)."""
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
     logging.basicConfig(level=logging.WARNING)
     work = REPORTS / "evaluation"
     examples = load_test_set()

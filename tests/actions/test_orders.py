@@ -17,7 +17,9 @@ from actions.db import session_factory
 from actions.models import OrderStatus
 from actions.order_repository import OrderRepository
 from actions.orders import (
+    MAX_FAILED_LOOKUPS,
     MAX_FORM_ATTEMPTS,
+    MAX_LOOKUPS_PER_WINDOW,
     ActionCheckOrderStatus,
     ValidateOrderStatusForm,
     delivery_window,
@@ -26,13 +28,13 @@ from actions.orders import (
 )
 
 
-def make_tracker(**slots: Any) -> Tracker:
+def make_tracker(events: list | None = None, **slots: Any) -> Tracker:
     return Tracker(
         sender_id="test-conversation",
         slots={"order_number": None, "order_email": None, "order_form_attempts": None,
                "order_lookup_failures": None, "requested_slot": None, **slots},
         latest_message={"text": "", "intent": {"name": "inform"}, "entities": []},
-        events=[],
+        events=events or [],
         paused=False,
         followup_action=None,
         active_loop={"name": "order_status_form"},
@@ -148,9 +150,57 @@ async def test_unknown_number_and_wrong_email_get_the_same_neutral_reply(
     assert SlotSet("order_lookup_failures", 1) in events_wrong
 
 
-async def test_failures_are_counted_across_lookups(repository) -> None:
-    _, events = await run_lookup(repository, "999999", "a@example.com", order_lookup_failures=2)
-    assert SlotSet("order_lookup_failures", 3) in events
+async def test_the_third_failed_verification_blocks_further_lookups(repository) -> None:
+    messages, events = await run_lookup(repository, "999999", "a@example.com",
+                                        order_lookup_failures=MAX_FAILED_LOOKUPS - 1)
+    assert SlotSet("order_lookup_failures", MAX_FAILED_LOOKUPS) in events
+    assert messages[0]["response"] == "utter_order_lookup_blocked"
+
+
+class ExplodingRepository(OrderRepository):
+    def __init__(self) -> None:
+        pass
+
+    def find_verified(self, order_number: str, email: str):
+        raise AssertionError("no lookup may run")
+
+
+async def test_a_blocked_conversation_gets_no_lookup_even_with_the_right_email(
+    domain_responses,
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(order_number="104522", order_email="marie.dupont@example.com",
+                           order_lookup_failures=MAX_FAILED_LOOKUPS)
+    await ActionCheckOrderStatus(orders=ExplodingRepository()).run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["response"] == "utter_order_lookup_blocked"
+    buttons = domain_responses["utter_order_lookup_blocked"][0]["buttons"]
+    assert any(b["payload"] == "/request_human" for b in buttons)
+
+
+async def test_a_blocked_conversation_is_asked_nothing() -> None:
+    form = ValidateOrderStatusForm()
+    blocked = make_tracker(order_lookup_failures=MAX_FAILED_LOOKUPS)
+    assert await form.required_slots(["order_number", "order_email"], CollectingDispatcher(),
+                                      blocked, {}) == []
+    assert await form.required_slots(["order_number", "order_email"], CollectingDispatcher(),
+                                      make_tracker(), {}) == ["order_number", "order_email"]
+
+
+async def test_lookups_are_rate_limited_per_conversation(repository, make_order_row) -> None:
+    repository.upsert([make_order_row()])
+    now = time.time()
+    recent = [{"event": "action", "name": "action_check_order_status", "timestamp": now - 5}
+              for _ in range(MAX_LOOKUPS_PER_WINDOW)]
+    old = [{**event, "timestamp": now - 3600} for event in recent]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(recent, order_number="104522", order_email="marie.dupont@example.com")
+    await ActionCheckOrderStatus(orders=repository).run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["response"] == "utter_order_lookup_rate_limited"
+
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(old, order_number="104522", order_email="marie.dupont@example.com")
+    await ActionCheckOrderStatus(orders=repository).run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["response"] == "utter_order_status_shipped"
 
 
 async def test_a_broken_database_gives_an_apology_not_an_exception(tmp_path) -> None:
