@@ -15,6 +15,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: Default order database: a SQLite file under the git-ignored ``var/`` folder.
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'orders.db'}"
+#: Default conversation store (Rasa's SQL tracker store), beside it.
+DEFAULT_TRACKER_STORE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'conversations.db'}"
 
 
 @dataclass(frozen=True)
@@ -27,9 +29,12 @@ class Settings:
             (env ``DATABASE_TIMEOUT_S``, default 3).
         support_email: address customers write to when they want a person
             (env ``SUPPORT_EMAIL``).
+        tracker_store_url: SQLAlchemy URL of Rasa's conversation store
+            (env ``TRACKER_STORE_URL``, as in endpoints.yml).
     """
 
     database_url: str = DEFAULT_DATABASE_URL
+    tracker_store_url: str = DEFAULT_TRACKER_STORE_URL
     database_timeout_s: float = 3.0
     support_email: str = "support@example.com"
 
@@ -48,4 +53,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         database_timeout_s=timeout,
         support_email=env.get("SUPPORT_EMAIL") or Settings.support_email,
+        tracker_store_url=env.get("TRACKER_STORE_URL") or DEFAULT_TRACKER_STORE_URL,
     )

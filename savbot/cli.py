@@ -3,6 +3,8 @@
     savbot orders import FILE.csv    import the shop's order export
     savbot orders seed --count N     fill the database with demo orders
     savbot orders count              how many orders the database holds
+    savbot privacy erase --email X   delete a customer's conversations (RGPD)
+    savbot privacy purge --older-than 90d   delete conversations past retention
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from tqdm import tqdm
 from actions.config import load_settings
 from actions.order_repository import OrderRepository
 from savbot.importer import CsvFormatError, parse_csv
+from savbot.privacy import Deletion, erase_email, parse_duration, purge_older_than
 from savbot.seed import demo_orders
 
 
@@ -75,6 +78,47 @@ def seed_orders(count: int, random_seed: int) -> None:
     click.echo("Try these orders in the chat (order number + e-mail):")
     for row in islice(demo_orders(min(count, 6), seed=random_seed), 6):
         click.echo(f"  {row['order_number']}  {row['email']:<40} {row['status'].value}")
+
+
+@main.group()
+def privacy() -> None:
+    """RGPD: erase a customer's data, purge old conversations (TRACKER_STORE_URL)."""
+
+
+def _report(deletion: Deletion, what: str) -> None:
+    for conversation in deletion.conversations:
+        click.echo(f"  deleted conversation {conversation}")
+    click.echo(f"{len(deletion.conversations)} conversation(s), {deletion.events} event(s) "
+               f"deleted ({what})")
+
+
+@privacy.command("erase")
+@click.option("--email", required=True, help="The customer's e-mail address.")
+def privacy_erase(email: str) -> None:
+    """Delete every conversation that mentions EMAIL."""
+    try:
+        deletion = erase_email(load_settings().tracker_store_url, email)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--email") from exc
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"conversation store error: {exc}") from exc
+    _report(deletion, f"e-mail {email.strip().lower()}")
+
+
+@privacy.command("purge")
+@click.option("--older-than", "older_than", required=True, metavar="AGE",
+              help="Retention period: 90d, 12h, 4w.")
+def privacy_purge(older_than: str) -> None:
+    """Delete conversations whose last message is older than AGE."""
+    try:
+        age = parse_duration(older_than)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--older-than") from exc
+    try:
+        deletion = purge_older_than(load_settings().tracker_store_url, age)
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"conversation store error: {exc}") from exc
+    _report(deletion, f"inactive for more than {older_than}")
 
 
 @orders.command("count")
