@@ -133,60 +133,104 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"{url} not up after {START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def bot(tmp_path_factory) -> Iterator[RunningBot]:
-    """A running Rasa server backed by a running action server (one per test session).
-
-    The order database holds order 104522 (shipped, marie.dupont@example.com) and 104530
-    (processing, luc.martin@example.com).
+class Stack:
+    """The servers of one end-to-end setup: an action server and a Rasa server, each can be
+    started, stopped and restarted on the same databases (SQLite files under ``folder``).
     """
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
-    tmp = tmp_path_factory.mktemp("e2e")
-    database_url = f"sqlite:///{tmp / 'orders.db'}"
+
+    def __init__(self, folder: Path, database_url: str, with_actions: bool = True) -> None:
+        self.folder = folder
+        self.actions_port, self.rasa_port = free_port(), free_port()
+        self.with_actions = with_actions
+        self.env = {
+            **os.environ,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "DATABASE_URL": database_url,
+            "TRACKER_STORE_URL": f"sqlite:///{folder / 'conversations.db'}",
+            # Without an action server, this port has nobody listening.
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+            "LOCK_STORE_TYPE": "in_memory",
+            "REDIS_HOST": "localhost",
+            "REDIS_PORT": "6379",
+        }
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.bot = RunningBot(f"http://127.0.0.1:{self.rasa_port}", AUTH_TOKEN)
+
+    def _start(self, name: str, command: list[str], health_url: str) -> None:
+        log = self.folder / f"{name}.log"
+        self.processes[name] = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=self.env, stdout=log.open("a"),
+            stderr=subprocess.STDOUT)
+        wait_until_up(health_url, self.processes[name], log)
+
+    def start_actions(self) -> None:
+        self._start("actions", [sys.executable, "-m", "rasa", "run", "actions", "--actions",
+                                "actions", "--port", str(self.actions_port)],
+                    f"http://127.0.0.1:{self.actions_port}/health")
+
+    def start_rasa(self) -> None:
+        self._start("rasa", [sys.executable, "-m", "rasa", "run", "--model", str(MODEL),
+                             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                             "--enable-api", "--auth-token", AUTH_TOKEN,
+                             "--port", str(self.rasa_port)],
+                    f"http://127.0.0.1:{self.rasa_port}/")
+
+    def start(self) -> RunningBot:
+        if self.with_actions:
+            self.start_actions()
+        self.start_rasa()
+        return self.bot
+
+    def stop(self, name: str | None = None) -> None:
+        """Stop one server (``"rasa"`` or ``"actions"``), or both."""
+        names = [name] if name else list(self.processes)
+        for key in names:
+            process = self.processes.pop(key, None)
+            if process is None:
+                continue
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def seeded_database(folder: Path) -> str:
+    """A SQLite order database for the end-to-end tests; returns its URL.
+
+    Orders: 104522 (shipped, marie.dupont@example.com), 104530 (processing,
+    luc.martin@example.com), and 200000-200049 (shipped, client<i>@example.com, tracking
+    number TRK2000<i>) for the load test.
+    """
+    database_url = f"sqlite:///{folder / 'orders.db'}"
     repository = OrderRepository(session_factory(database_url, 3.0))
     repository.create_schema()
     repository.upsert([
         order_row("104522"),
         order_row("104530", email="luc.martin@example.com", status=OrderStatus.PROCESSING,
                   carrier=None, tracking_number=None, tracking_url=None, shipped_at=None),
+        *(order_row(str(200000 + i), email=f"client{i}@example.com",
+                    tracking_number=f"TRK{200000 + i}", tracking_url=None) for i in range(50)),
     ])
+    return database_url
 
-    actions_port, rasa_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "RASA_TELEMETRY_ENABLED": "false",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "DATABASE_URL": database_url,
-        "TRACKER_STORE_URL": f"sqlite:///{tmp / 'conversations.db'}",
-        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
-        "LOCK_STORE_TYPE": "in_memory",
-        "REDIS_HOST": "localhost",
-        "REDIS_PORT": "6379",
-    }
-    logs = {name: tmp / f"{name}.log" for name in ("actions", "rasa")}
-    commands = {
-        "actions": [sys.executable, "-m", "rasa", "run", "actions", "--actions", "actions",
-                    "--port", str(actions_port)],
-        "rasa": [sys.executable, "-m", "rasa", "run", "--model", str(MODEL),
-                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-                 "--enable-api", "--auth-token", AUTH_TOKEN, "--port", str(rasa_port)],
-    }
-    processes = {
-        name: subprocess.Popen(command, cwd=PROJECT_ROOT, env=env,
-                               stdout=logs[name].open("w"), stderr=subprocess.STDOUT)
-        for name, command in commands.items()
-    }
+
+def require_model() -> None:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
+
+
+@pytest.fixture(scope="session")
+def bot(tmp_path_factory) -> Iterator[RunningBot]:
+    """A running Rasa server backed by a running action server (one per test session),
+    on the orders of :func:`seeded_database`.
+    """
+    require_model()
+    folder = tmp_path_factory.mktemp("e2e")
+    stack = Stack(folder, seeded_database(folder))
     try:
-        wait_until_up(f"http://127.0.0.1:{actions_port}/health", processes["actions"],
-                      logs["actions"])
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/", processes["rasa"], logs["rasa"])
-        yield RunningBot(f"http://127.0.0.1:{rasa_port}", AUTH_TOKEN)
+        yield stack.start()
     finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stack.stop()

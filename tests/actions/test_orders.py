@@ -324,3 +324,23 @@ def test_a_list_of_entities_takes_the_first() -> None:
     result = ValidateOrderStatusForm().validate_order_number(
         ["#104522", "2026"], CollectingDispatcher(), make_tracker(), {})
     assert result == {"order_number": "104522"}
+
+
+async def test_lookups_work_again_when_the_database_comes_back(tmp_path, make_order_row):
+    path = tmp_path / "orders.db"
+    healthy = OrderRepository(session_factory(f"sqlite:///{tmp_path / 'healthy.db'}", 1.0))
+    healthy.create_schema()
+    healthy.upsert([make_order_row()])
+    path.write_bytes(b"garbage" * 1000)  # the database is "down"
+    repository = OrderRepository(session_factory(f"sqlite:///{path}", 1.0))
+    action = ActionCheckOrderStatus(orders=repository)
+    tracker = make_tracker(order_number="104522", order_email="marie.dupont@example.com")
+
+    down = CollectingDispatcher()
+    await action.run(down, tracker, {})
+    path.write_bytes((tmp_path / "healthy.db").read_bytes())  # ... and comes back
+    back = CollectingDispatcher()
+    await action.run(back, tracker, {})
+
+    assert down.messages[0]["response"] == "utter_order_lookup_error"
+    assert back.messages[0]["response"] == "utter_order_status_shipped"
