@@ -135,8 +135,9 @@ class CustomerRestInput(InputChannel):
             cleaned = clean_text(text)
             if cleaned != text:
                 metadata = {**metadata, "original_text": text}
-            cleaned = neutralize_command(cleaned,
-                                         await self._allowed_payloads(request, sender_id))
+            if cleaned.lstrip().startswith("/"):  # the tracker is only read for commands
+                cleaned = neutralize_command(cleaned,
+                                             await self._allowed_payloads(request, sender_id))
             if not cleaned.strip():
                 cleaned = EMPTY_MESSAGE
             collector = CollectingOutputChannel()

@@ -1,0 +1,31 @@
+"""Helpers of the hardened REST channel (the HTTP behaviour is in tests/test_bad_input.py)."""
+
+from __future__ import annotations
+
+from rasa.shared.core.events import BotUttered, UserUttered
+
+from channels.rest import MAX_MESSAGE_CHARS, clean_text, neutralize_command, offered_payloads
+
+
+def test_clean_text_removes_control_characters_and_cuts() -> None:
+    assert clean_text("bon\x00jour\x07 à\ttous\n") == "bonjour à\ttous\n"
+    assert len(clean_text("x" * 100_000)) == MAX_MESSAGE_CHARS
+
+
+def test_offered_payloads_are_those_since_the_last_user_message() -> None:
+    button = {"title": "Parler à un conseiller", "payload": "/request_human"}
+    events = [
+        BotUttered("ancien", data={"buttons": [{"title": "x", "payload": "/affirm"}]}),
+        UserUttered("bonjour"),
+        BotUttered("Je ne trouve aucune commande", data={"buttons": [button]}),
+    ]
+    assert offered_payloads(events) == {"/request_human"}
+    assert offered_payloads([*events, UserUttered("merci")]) == set()
+
+
+def test_a_command_is_obeyed_only_when_offered() -> None:
+    assert neutralize_command("/request_human", {"/request_human"}) == "/request_human"
+    assert neutralize_command("/request_human", set()) == "request_human"
+    assert neutralize_command('//check_order_status{"order_number":"1"}', set()) == \
+        'check_order_status{"order_number":"1"}'
+    assert neutralize_command("bonjour / au revoir", set()) == "bonjour / au revoir"
