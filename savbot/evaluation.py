@@ -179,24 +179,25 @@ def is_faq_label(label: str) -> bool:
 
 
 def threshold_table(predictions: list[Prediction]) -> list[dict[str, Any]]:
-    """For FAQ answers: how many are right / wrong above each confidence and margin threshold.
+    """The FAQ clarification curve: for each (confidence, margin) threshold pair, how many
+    FAQ-routed messages would be answered right, answered wrong, or asked back.
 
-    A message "would be answered" when its intent is ``faq`` and the selector's top key has
-    at least ``confidence`` and leads the second key by at least ``margin``; otherwise the bot
-    asks which topic the customer means. Rows: thresholds, answered right, answered wrong,
-    clarified right (the right key was among the two offered), clarified wrong.
+    FAQ-routed messages are those whose intent is ``faq`` or ``faq_clarify`` (the clarifier's
+    own decision is ignored: the selector's best key is what would be answered). A message
+    is answered when that key has at least ``confidence`` and leads the second key by at
+    least ``margin``.
     """
-    faq_predictions = [p for p in predictions if is_faq_label(p.predicted)]
+    routed = [p for p in predictions if is_faq_label(p.predicted) or p.predicted == "faq_clarify"]
     rows = []
-    for confidence in (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
-        for margin in (0.0, 0.1, 0.2, 0.3):
-            answered = [p for p in faq_predictions
+    for confidence in (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        for margin in (0.0, 0.05, 0.1, 0.2):
+            answered = [p for p in routed
                         if p.faq_confidence >= confidence and p.faq_margin >= margin]
             rows.append({
                 "confidence": confidence, "margin": margin,
-                "answered_right": sum(p.gold == p.predicted for p in answered),
-                "answered_wrong": sum(p.gold != p.predicted for p in answered),
-                "clarified": len(faq_predictions) - len(answered),
+                "answered_right": sum(p.faq_key == p.gold for p in answered),
+                "answered_wrong": sum(p.faq_key != p.gold for p in answered),
+                "clarified": len(routed) - len(answered),
             })
     return rows
 
@@ -272,7 +273,7 @@ def main() -> None:
     table = threshold_table(predictions["sav-bot"])
     print("\nFAQ clarification thresholds (sav-bot): answered right / wrong / clarified")
     for row in table:
-        if row["margin"] in (0.0, 0.2):
+        if row["margin"] in (0.0, 0.05, 0.2):
             print(f"  confidence >= {row['confidence']:.1f}, margin >= {row['margin']:.1f}: "
                   f"{row['answered_right']:3} / {row['answered_wrong']:2} / {row['clarified']:2}")
 
