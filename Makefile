@@ -50,7 +50,7 @@ $(MODEL): $(TRAINING) | $(STAMP)
 validate: install ## Check the training data and domain (rasa data validate)
 	$(BIN)/rasa data validate --fail-on-warnings
 
-evaluate: install ## NLU evaluation on the held-out set vs the `rasa init` pipeline (~10 min)
+evaluate: install ## NLU evaluation on the held-out set vs the `rasa init` pipeline (~25 min)
 	$(BIN)/python -m savbot.evaluation
 
 shell: install $(MODEL) ## Talk to the bot in the terminal (starts the action server too)
