@@ -274,7 +274,7 @@ def main() -> None:
     print("\nFAQ clarification thresholds (sav-bot): answered right / wrong / clarified")
     for row in table:
         if row["margin"] in (0.0, 0.05, 0.2):
-            print(f"  confidence >= {row['confidence']:.1f}, margin >= {row['margin']:.1f}: "
+            print(f"  confidence >= {row['confidence']:.2f}, margin >= {row['margin']:.2f}: "
                   f"{row['answered_right']:3} / {row['answered_wrong']:2} / {row['clarified']:2}")
 
     print("\ntraining the full model (NLU + dialogue)...", flush=True)
