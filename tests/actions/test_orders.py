@@ -53,6 +53,18 @@ def render(domain_responses: dict, message: dict[str, Any]) -> str:
     return text
 
 
+class SlowRepository(OrderRepository):
+    """A repository on a real database whose lookups take ``delay_s`` seconds longer."""
+
+    def __init__(self, sessions, delay_s: float) -> None:
+        super().__init__(sessions)
+        self._delay_s = delay_s
+
+    def find_verified(self, order_number: str, email: str):
+        time.sleep(self._delay_s)
+        return super().find_verified(order_number, email)
+
+
 async def run_lookup(repository: OrderRepository, number: str, email: str, **kwargs: Any):
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(order_number=number, order_email=email, **kwargs)
@@ -219,12 +231,7 @@ async def test_a_database_timeout_gives_an_apology_within_the_timeout(
 ) -> None:
     repository.upsert([make_order_row()])
 
-    class SlowRepository(OrderRepository):
-        def find_verified(self, order_number: str, email: str):
-            time.sleep(1.0)
-            return super().find_verified(order_number, email)
-
-    slow = SlowRepository(repository._sessions)
+    slow = SlowRepository(repository._sessions, delay_s=1.0)
     dispatcher = CollectingDispatcher()
     started = time.monotonic()
     await ActionCheckOrderStatus(orders=slow, timeout_s=0.2).run(
@@ -255,13 +262,8 @@ async def test_the_lookup_does_not_block_the_event_loop(repository, make_order_r
             await asyncio.sleep(0.01)
             ticks += 1
 
-    class SlowRepository(OrderRepository):
-        def find_verified(self, order_number: str, email: str):
-            time.sleep(0.3)
-            return super().find_verified(order_number, email)
-
     task = asyncio.create_task(ticker())
-    await ActionCheckOrderStatus(orders=SlowRepository(repository._sessions)).run(
+    await ActionCheckOrderStatus(orders=SlowRepository(repository._sessions, 0.3)).run(
         CollectingDispatcher(),
         make_tracker(order_number="104522", order_email="marie.dupont@example.com"), {})
     task.cancel()
