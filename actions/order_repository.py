@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import sessionmaker
 
 from actions.config import Settings, load_settings
@@ -65,42 +65,47 @@ class OrderRepository:
             return session.scalar(select(func.count()).select_from(Order)) or 0
 
     def upsert(self, rows: Iterable[Mapping[str, Any]], batch_size: int = 1000) -> UpsertResult:
-        """Insert or update orders by ``order_number``.
+        """Insert or update orders by ``order_number``, in bulk (Core ``executemany``).
 
         Args:
             rows: mappings with the :class:`~actions.models.Order` column names; values
                 already typed (datetimes, ``Decimal``, enums) and ``order_number`` canonical.
+                A number repeated in ``rows``: the last row wins (counted as an update).
             batch_size: rows per transaction.
 
         Returns:
             How many orders were created and how many updated.
+        Raises ``sqlalchemy.exc.SQLAlchemyError`` when the database fails.
         """
+        table = Order.__table__
+        columns = [c.name for c in table.columns if c.name != "id"]
+        update = (table.update().where(table.c.order_number == bindparam("_number"))
+                  .values({name: bindparam(name) for name in columns}))
         created = updated = 0
-        batch: list[Mapping[str, Any]] = []
+        batch: dict[str, Mapping[str, Any]] = {}
+        repeated = 0
 
         def flush() -> None:
-            nonlocal created, updated
+            nonlocal created, updated, repeated
             with self._sessions.begin() as session:
-                numbers = [row["order_number"] for row in batch]
-                existing = {
-                    o.order_number: o
-                    for o in session.scalars(select(Order).where(Order.order_number.in_(numbers)))
-                }
-                for row in batch:
-                    order = existing.get(row["order_number"])
-                    if order is None:
-                        order = Order(**row)
-                        session.add(order)
-                        existing[order.order_number] = order
-                        created += 1
-                    else:
-                        for key, value in row.items():
-                            setattr(order, key, value)
-                        updated += 1
+                existing = set(session.scalars(
+                    select(table.c.order_number).where(table.c.order_number.in_(list(batch)))))
+                new = [row for number, row in batch.items() if number not in existing]
+                old = [{**row, "_number": number} for number, row in batch.items()
+                       if number in existing]
+                if new:
+                    session.execute(table.insert(), new)
+                if old:
+                    session.execute(update, old)
+                created += len(new)
+                updated += len(old) + repeated
             batch.clear()
+            repeated = 0
 
         for row in rows:
-            batch.append(row)
+            if row["order_number"] in batch:
+                repeated += 1
+            batch[row["order_number"]] = {name: row.get(name) for name in columns}
             if len(batch) >= batch_size:
                 flush()
         if batch:

@@ -71,7 +71,7 @@ def seed_orders(count: int, random_seed: int) -> None:
     rows = tqdm(demo_orders(count, seed=random_seed), total=count, desc="seed", unit="order",
                 disable=None)
     try:
-        result = repository.upsert(rows, batch_size=5000)
+        result = repository.upsert(rows, batch_size=20_000)
     except SQLAlchemyError as exc:
         raise click.ClickException(f"order database error: {exc}") from exc
     click.echo(f"{result.created} created, {result.updated} updated")

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from actions.models import OrderStatus
 from savbot.cli import main
-from savbot.seed import demo_orders
+from savbot.seed import COUNTRIES, demo_orders
 
 
 def test_demo_orders_are_deterministic_and_cover_every_status(now) -> None:
@@ -46,3 +46,40 @@ def test_the_seed_command_fills_the_database_once(database_url, repository) -> N
     assert repository.count() == 12
     number, email = first.output.splitlines()[2].split()[:2]
     assert repository.find_verified(number, email) is not None
+
+
+def test_many_demo_orders_have_unique_numbers_and_emails_and_are_deterministic(now) -> None:
+    rows = list(demo_orders(20_000, seed=3, now=now))
+
+    assert len(rows) == 20_000
+    assert len({row["order_number"] for row in rows}) == 20_000
+    assert len({row["email"] for row in rows}) == 20_000
+    assert rows[-1] == list(demo_orders(20_000, seed=3, now=now))[-1]
+    # Pooled names, but not one name for everybody: realistic variety.
+    assert len({row["customer_name"] for row in rows}) > 5_000
+    assert {row["country"] for row in rows} == {country for country, _ in COUNTRIES}
+
+
+def test_a_smaller_seed_is_a_prefix_of_a_larger_one(now) -> None:
+    assert list(demo_orders(50, seed=5, now=now)) == list(demo_orders(80, seed=5, now=now))[:50]
+
+
+def test_the_seed_command_stores_every_order_across_batches(database_url, repository) -> None:
+    result = CliRunner().invoke(main, ["orders", "seed", "--count", "45000"],
+                                env={"DATABASE_URL": database_url})
+
+    assert result.exit_code == 0, result.output
+    assert "45000 created, 0 updated" in result.output
+    assert repository.count() == 45_000
+    last = list(demo_orders(45_000))[-1]
+    assert repository.find_verified(last["order_number"], last["email"]) is not None
+
+
+def test_upsert_counts_a_number_repeated_in_one_batch_once_created(repository,
+                                                                    make_order_row) -> None:
+    result = repository.upsert([make_order_row("1"), make_order_row("2"),
+                                make_order_row("1", email="autre@example.com")])
+
+    assert (result.created, result.updated) == (2, 1)
+    assert repository.count() == 2
+    assert repository.find_verified("1", "autre@example.com") is not None
