@@ -18,6 +18,10 @@ export REDIS_HOST            ?= localhost
 export REDIS_PORT            ?= 6379
 export TF_CPP_MIN_LOG_LEVEL  ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+# Messenger (credentials.yml): the placeholder leaves it off; its webhook then rejects posts.
+export FACEBOOK_VERIFY_TOKEN      ?= not-configured
+export FACEBOOK_APP_SECRET        ?= not-configured
+export FACEBOOK_PAGE_ACCESS_TOKEN ?= not-configured
 
 .PHONY: help run test install train validate evaluate shell lint clean
 

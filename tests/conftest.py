@@ -86,6 +86,10 @@ def now() -> datetime:
 MODEL = Path(os.environ.get("SAVBOT_MODEL", PROJECT_ROOT / "models" / "sav-bot.tar.gz"))
 START_TIMEOUT_S = 240
 AUTH_TOKEN = "e2e-test-token"
+#: Messenger credentials of the test servers (tests/channels/test_facebook.py).
+FACEBOOK_APP_SECRET = "e2e-facebook-app-secret"
+FACEBOOK_VERIFY_TOKEN = "e2e-facebook-verify-token"
+FACEBOOK_PAGE_ACCESS_TOKEN = "e2e-facebook-page-token"
 
 @dataclass(frozen=True)
 class RunningBot:
@@ -93,6 +97,9 @@ class RunningBot:
 
     url: str
     token: str
+    #: Graph API base URL the server sends Messenger replies to (nobody listens there unless
+    #: a test starts a fake Graph API on it).
+    facebook_graph_url: str = ""
 
     def say(self, sender: str, text: str) -> list[dict[str, Any]]:
         """Send ``text`` as ``sender`` over the REST channel; return the bot's messages."""
@@ -154,9 +161,14 @@ class Stack:
             "LOCK_STORE_TYPE": "in_memory",
             "REDIS_HOST": "localhost",
             "REDIS_PORT": "6379",
+            "FACEBOOK_APP_SECRET": FACEBOOK_APP_SECRET,
+            "FACEBOOK_VERIFY_TOKEN": FACEBOOK_VERIFY_TOKEN,
+            "FACEBOOK_PAGE_ACCESS_TOKEN": FACEBOOK_PAGE_ACCESS_TOKEN,
+            "FACEBOOK_GRAPH_URL": f"http://127.0.0.1:{free_port()}/v21.0",
         }
         self.processes: dict[str, subprocess.Popen] = {}
-        self.bot = RunningBot(f"http://127.0.0.1:{self.rasa_port}", AUTH_TOKEN)
+        self.bot = RunningBot(f"http://127.0.0.1:{self.rasa_port}", AUTH_TOKEN,
+                              facebook_graph_url=self.env["FACEBOOK_GRAPH_URL"])
 
     def _start(self, name: str, command: list[str], health_url: str) -> None:
         log = self.folder / f"{name}.log"
