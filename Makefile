@@ -23,15 +23,15 @@ export FACEBOOK_VERIFY_TOKEN      ?= not-configured
 export FACEBOOK_APP_SECRET        ?= not-configured
 export FACEBOOK_PAGE_ACCESS_TOKEN ?= not-configured
 
-.PHONY: help run test install train validate evaluate shell lint clean
+.PHONY: help run test install train validate evaluate shell lint clean web chromium
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-run: install $(MODEL) ## Seed the order database if needed, then start the bot (Ctrl-C stops it)
+run: install web $(MODEL) ## Seed the order database if needed, then start the bot and the demo shop page (Ctrl-C stops them)
 	@scripts/run.sh
 
-test: install validate $(MODEL) ## Validate the data, run the conversation, unit and end-to-end tests
+test: install validate web chromium $(MODEL) ## Validate the data, run the conversation, unit and end-to-end tests
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml \
 		--e2e --fail-on-prediction-errors --out results/core
 	$(BIN)/pytest -q
@@ -59,6 +59,19 @@ evaluate: install ## NLU evaluation on the held-out set vs the `rasa init` pipel
 
 shell: install $(MODEL) ## Talk to the bot in the terminal (starts the action server too)
 	@scripts/run.sh shell
+
+web: web/dist/.built ## Build the demo shop page with the chat widget (npm ci, into web/dist)
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web/dist/.built: web/node_modules/.installed web/build.mjs $(wildcard web/src/*)
+	cd web && node build.mjs
+	@touch $@
+
+chromium: ## Install Debian's chromium for the browser tests (only when /usr/bin/chromium is missing)
+	@scripts/install_chromium.sh
 
 lint: install ## ruff
 	$(BIN)/ruff check actions savbot tests

@@ -185,7 +185,7 @@ class Stack:
     def start_rasa(self) -> None:
         self._start("rasa", [sys.executable, "-m", "rasa", "run", "--model", str(MODEL),
                              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-                             "--enable-api", "--auth-token", AUTH_TOKEN,
+                             "--enable-api", "--auth-token", AUTH_TOKEN, "--cors", "*",
                              "--port", str(self.rasa_port)],
                     f"http://127.0.0.1:{self.rasa_port}/")
 
