@@ -23,7 +23,7 @@ export FACEBOOK_VERIFY_TOKEN      ?= not-configured
 export FACEBOOK_APP_SECRET        ?= not-configured
 export FACEBOOK_PAGE_ACCESS_TOKEN ?= not-configured
 
-.PHONY: help run test install train validate evaluate shell lint clean web chromium
+.PHONY: help run test install train validate evaluate bench shell lint clean web chromium
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,6 +56,10 @@ validate: install ## Check the training data and domain (rasa data validate)
 
 evaluate: install ## NLU evaluation on the held-out set vs the `rasa init` pipeline (~25 min)
 	$(BIN)/python -m savbot.evaluation
+
+bench: install ## Speed vs the `rasa init` defaults (reports/bench.json; BENCH_ARGS=--quick: smoke run)
+	@if [ -x scripts/services.sh ]; then scripts/services.sh run $(BIN)/python -m savbot.bench $(BENCH_ARGS); \
+	else $(BIN)/python -m savbot.bench $(BENCH_ARGS); fi
 
 shell: install $(MODEL) ## Talk to the bot in the terminal (starts the action server too)
 	@scripts/run.sh shell
