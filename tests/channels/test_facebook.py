@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
+from conftest import FACEBOOK_APP_SECRET, FACEBOOK_PAGE_ACCESS_TOKEN, FACEBOOK_VERIFY_TOKEN
 
 from channels import facebook
 from channels.facebook import (
@@ -34,7 +37,7 @@ from channels.facebook import (
     split_text,
     valid_signature,
 )
-from channels.rest import EMPTY_MESSAGE
+from channels.rest import APOLOGY, EMPTY_MESSAGE
 
 
 class FakeGraphApi:
@@ -436,5 +439,293 @@ async def test_push_to_messenger_reports_failures(messenger_env, monkeypatch):
     assert messenger_env.messages_to("4247") == []
 
 
-def test_attachment_only_reply_is_french():
-    assert "messages écrits" in ATTACHMENT_ONLY
+class FakeTracker:
+    def __init__(self, paused: bool) -> None:
+        self.paused, self.events = paused, []
+
+    def is_paused(self) -> bool:
+        return self.paused
+
+
+def fake_request(paused: bool = False) -> Any:
+    """Just enough of a Sanic request for :meth:`CustomerFacebookInput.handle`."""
+    from types import SimpleNamespace
+
+    async def retrieve(sender_id: str) -> FakeTracker:
+        return FakeTracker(paused)
+
+    store = SimpleNamespace(retrieve=retrieve)
+    return SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace(
+        agent=SimpleNamespace(tracker_store=store))))
+
+
+async def test_a_failed_or_silent_turn_gets_the_apology(fake_graph):
+    made = CustomerFacebookInput("v", SECRET, "t", graph_url=fake_graph.url)
+    received = []
+
+    async def crash(message):
+        received.append(message)
+        raise RuntimeError("action server down")
+
+    await made.handle(Incoming("u1", "Bonjour\x00", message_id="x1"), fake_request(), crash)
+
+    assert received[0].text == "Bonjour" and received[0].sender_id == "u1"
+    assert received[0].metadata == {"original_text": "Bonjour\x00"}
+    assert [c["body"]["message"] for c in fake_graph.messages_to("u1")] == [{"text": APOLOGY}]
+
+
+async def test_a_paused_conversation_stays_silent(fake_graph):
+    made = CustomerFacebookInput("v", SECRET, "t", graph_url=fake_graph.url)
+
+    async def silent(message):
+        return None
+
+    await made.handle(Incoming("u2", "Bonjour"), fake_request(paused=True), silent)
+    await made.handle(Incoming("u2", attachment_only=True), fake_request(paused=True), silent)
+    assert fake_graph.messages_to("u2") == []
+    await made.handle(Incoming("u3", attachment_only=True), fake_request(), silent)
+    assert [c["body"]["message"] for c in fake_graph.messages_to("u3")] == \
+        [{"text": ATTACHMENT_ONLY}]
+
+
+# ------------------------------------------- end to end: the running bot's webhook
+
+
+@pytest.fixture(scope="module")
+def graph(bot):
+    """The fake Graph API, on the URL the ``bot`` fixture's Rasa server sends to."""
+    with FakeGraphApi(urlsplit(bot.facebook_graph_url).port) as fake:
+        yield fake
+
+
+def page(*events: dict[str, Any]) -> dict[str, Any]:
+    """A webhook body of the page with ``events`` (``entry[0].messaging``)."""
+    return {"object": "page", "entry": [{"id": "PAGE", "time": 1, "messaging": list(events)}]}
+
+
+def text_event(psid: str, text: str, mid: str = "", **message: Any) -> dict[str, Any]:
+    """A customer's text message event."""
+    return {"sender": {"id": psid}, "recipient": {"id": "PAGE"}, "timestamp": 1,
+            "message": {"mid": mid or f"m-{psid}-{time.monotonic_ns()}", "text": text,
+                        **message}}
+
+
+def postback_event(psid: str, title: str, payload: str) -> dict[str, Any]:
+    return {"sender": {"id": psid}, "recipient": {"id": "PAGE"}, "timestamp": 1,
+            "postback": {"mid": f"p-{psid}-{time.monotonic_ns()}", "title": title,
+                         "payload": payload}}
+
+
+def post(bot, payload: Any = None, *, raw: bytes | None = None,
+         secret: str | None = FACEBOOK_APP_SECRET,
+         headers: dict[str, str] | None = None) -> requests.Response:
+    """POST ``payload`` (or the bytes ``raw``) to the Messenger webhook, signed with
+    ``secret`` (unsigned when ``None``) unless ``headers`` are given.
+    """
+    body = raw if raw is not None else json.dumps(payload).encode("utf-8")
+    signed = signature_headers(secret, body) if secret is not None else {}
+    return requests.post(f"{bot.url}/webhooks/facebook/webhook", data=body, timeout=120,
+                         headers={"Content-Type": "application/json",
+                                  **(signed if headers is None else headers)})
+
+
+def say(bot, graph: FakeGraphApi, psid: str, text: str, **message: Any) -> list[dict]:
+    """Send a signed text message; return the Send API messages it produced."""
+    before = len(graph.messages_to(psid))
+    answer = post(bot, page(text_event(psid, text, **message)))
+    assert answer.status_code == 200, answer.text
+    return [call["body"]["message"] for call in graph.messages_to(psid)[before:]]
+
+
+def tracker(bot, psid: str) -> dict[str, Any]:
+    answer = requests.get(f"{bot.url}/conversations/{psid}/tracker",
+                          params={"token": bot.token}, timeout=30)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def user_texts(bot, psid: str) -> list[str]:
+    """Texts of the customer messages the bot received in conversation ``psid``."""
+    return [event.get("text") for event in tracker(bot, psid)["events"]
+            if event["event"] == "user"]
+
+
+@pytest.mark.e2e
+def test_verify_token_handshake(bot):
+    url = f"{bot.url}/webhooks/facebook/webhook"
+    ok = requests.get(url, timeout=30, params={
+        "hub.mode": "subscribe", "hub.verify_token": FACEBOOK_VERIFY_TOKEN,
+        "hub.challenge": "1158201444"})
+    assert ok.status_code == 200 and ok.text == "1158201444"
+    wrong = requests.get(url, timeout=30, params={
+        "hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"})
+    assert wrong.status_code == 403 and wrong.text != "1"
+
+
+@pytest.mark.e2e
+def test_a_signed_question_is_answered_on_messenger(bot, graph):
+    psid = "fb-faq"
+    sent = say(bot, graph, psid, "Bonjour, combien de temps faut-il pour recevoir ma commande ?")
+
+    assert len(sent) == 1 and "8 à 13 jours" in sent[0]["text"]
+    calls = graph.to(psid)
+    assert [c["body"].get("sender_action") for c in calls[:2]] == ["mark_seen", "typing_on"]
+    reply = calls[-1]
+    assert reply["path"] == "/v21.0/me/messages"
+    assert reply["params"]["access_token"] == FACEBOOK_PAGE_ACCESS_TOKEN
+    assert reply["body"]["messaging_type"] == "RESPONSE"
+    assert user_texts(bot, psid) == [
+        "Bonjour, combien de temps faut-il pour recevoir ma commande ?"]
+
+
+@pytest.mark.e2e
+def test_the_sha1_signature_alone_is_accepted(bot, graph):
+    psid = "fb-sha1"
+    body = json.dumps(page(text_event(psid, "Bonjour"))).encode()
+    sha1 = {"X-Hub-Signature": signature_headers(FACEBOOK_APP_SECRET, body)["X-Hub-Signature"]}
+    assert post(bot, raw=body, headers=sha1).status_code == 200
+    assert graph.messages_to(psid)
+
+
+@pytest.mark.e2e
+def test_unsigned_or_wrongly_signed_posts_are_rejected_and_not_processed(bot, graph):
+    psid = "fb-forged"
+    body = json.dumps(page(text_event(psid, "où en est ma commande 104522 ?"))).encode()
+    good = signature_headers(FACEBOOK_APP_SECRET, body)
+    attempts = {
+        "no signature": post(bot, raw=body, secret=None),
+        "other secret": post(bot, raw=body, secret="not-the-secret"),
+        "public placeholder": post(bot, raw=body, secret="not-configured"),
+        "tampered body": post(bot, raw=body.replace(b"104522", b"104530"), headers=good),
+        "unknown algorithm": post(bot, raw=body, headers={"X-Hub-Signature": "foo=bar"}),
+        "md5": post(bot, raw=body, headers={"X-Hub-Signature": "md5=" + "0" * 32}),
+        "wrong sha256": post(bot, raw=body, headers={
+            "X-Hub-Signature-256": "sha256=" + "0" * 64,
+            "X-Hub-Signature": good["X-Hub-Signature"]}),
+    }
+
+    for name, answer in attempts.items():
+        assert answer.status_code == 403, name
+        assert "Signature" in answer.json()["error"], name
+    assert graph.to(psid) == []
+    assert user_texts(bot, psid) == []
+
+
+@pytest.mark.e2e
+def test_events_that_are_no_customer_message_get_200_and_are_ignored(bot, graph):
+    psid = "fb-noise"
+    who = {"sender": {"id": psid}, "recipient": {"id": "PAGE"}, "timestamp": 1}
+    events = [
+        {**who, "delivery": {"mids": ["m1"], "watermark": 1}},
+        {**who, "read": {"watermark": 1}},
+        {**who, "message": {"mid": "e1", "text": "écho de la page", "is_echo": True}},
+        {**who, "reaction": {"mid": "m1", "action": "react", "emoji": "\u2764"}},
+        {**who, "postback": {"mid": "p1", "title": "Démarrer"}},
+        {**who, "message": {"mid": "s1", "sticker_id": 369239263222822, "attachments": [
+            {"type": "image", "payload": {"url": "https://x/like.png",
+                                          "sticker_id": 369239263222822}}]}},
+        {**who, "message": {"mid": "a1", "attachments": []}},
+        {**who, "message": None}, {**who, "postback": None}, {"sender": None}, 7, "x",
+    ]
+    bodies = [
+        json.dumps(page(*events)).encode(),
+        json.dumps({"object": "page", "entry": [{"id": "PAGE", "standby": [
+            {**who, "message": {"mid": "sb1", "text": "en attente"}}]}]}).encode(),
+        b"garbage", b"[1, 2]", b'"text"', b"null", b"{}", b'{"entry": {"messaging": []}}',
+        b'{"entry": [null, 1, {"messaging": {"a": 1}}]}', b"\xff\xfe\x00", b"",
+    ]
+
+    for body in bodies:
+        answer = post(bot, raw=body)
+        assert answer.status_code == 200, (body, answer.text)
+
+    assert graph.to(psid) == []
+    assert user_texts(bot, psid) == []
+    assert say(bot, graph, psid, "Bonjour")  # and the channel still works
+
+
+@pytest.mark.e2e
+def test_every_message_of_a_batch_is_answered(bot, graph):
+    answer = post(bot, page(text_event("fb-batch-1", "Bonjour"),
+                            text_event("fb-batch-2", "Combien coûtent les frais de retour ?")))
+    assert answer.status_code == 200
+    assert graph.messages_to("fb-batch-1") and graph.messages_to("fb-batch-2")
+
+
+@pytest.mark.e2e
+def test_a_redelivered_message_is_handled_once(bot, graph):
+    event = text_event("fb-again", "Bonjour", mid="m-fb-again-1")
+    for _ in range(2):
+        assert post(bot, page(event)).status_code == 200
+    assert user_texts(bot, "fb-again") == ["Bonjour"]
+
+
+@pytest.mark.e2e
+def test_a_typed_command_is_read_as_text(bot, graph):
+    psid = "fb-command"
+    sent = say(bot, graph, psid, '/check_order_status{"order_number": "104522"}')
+
+    assert sent and not any("6A12345678901" in json.dumps(message) for message in sent)
+    latest = tracker(bot, psid)["latest_message"]
+    assert latest["text"] == 'check_order_status{"order_number": "104522"}'
+    # A command obeyed by Rasa has confidence 1.0; read as text, the NLU decides.
+    assert latest["intent"].get("confidence", 1.0) < 1.0
+
+
+@pytest.mark.e2e
+def test_empty_text_gets_a_reply(bot, graph):
+    psid = "fb-empty"
+    sent = say(bot, graph, psid, " \u0000 ")
+    assert sent and "reformuler" in sent[0]["text"]
+    assert tracker(bot, psid)["latest_message"]["intent"]["name"] == "nlu_fallback"
+
+
+@pytest.mark.e2e
+def test_a_photo_gets_a_french_reply_without_reaching_the_bot(bot, graph):
+    psid = "fb-photo"
+    event = {"sender": {"id": psid}, "recipient": {"id": "PAGE"}, "timestamp": 1,
+             "message": {"mid": "photo-1", "attachments": [
+                 {"type": "image", "payload": {"url": "https://x/colis.jpg"}}]}}
+    assert post(bot, page(event)).status_code == 200
+    assert [c["body"]["message"] for c in graph.messages_to(psid)] == [{"text": ATTACHMENT_ONLY}]
+    assert user_texts(bot, psid) == []
+
+
+@pytest.mark.e2e
+def test_buttons_fit_messenger_and_an_offered_button_is_obeyed(bot, graph):
+    psid = "fb-buttons"
+    say(bot, graph, psid, "où en est ma commande 999999 ?")
+    sent = say(bot, graph, psid, "inconnu@example.com")
+
+    templates = [m["attachment"]["payload"] for m in sent if "attachment" in m]
+    assert len(templates) == 1 and templates[0]["template_type"] == "button"
+    buttons = templates[0]["buttons"]
+    assert 1 <= len(buttons) <= 3
+    assert all(len(button["title"]) <= 20 for button in buttons)
+    assert {"type": "postback", "title": "Aide d'un conseiller",
+            "payload": "/request_human"} in buttons
+
+    answer = post(bot, page(postback_event(psid, "Aide d'un conseiller", "/request_human")))
+
+    assert answer.status_code == 200
+    assert tracker(bot, psid)["latest_message"]["intent"]["name"] == "request_human"
+
+
+@pytest.mark.e2e
+def test_a_button_no_longer_offered_is_read_as_its_title(bot, graph):
+    psid = "fb-stale"
+    say(bot, graph, psid, "Bonjour")
+    post(bot, page(postback_event(psid, "Réessayer", '/check_order_status{"order_number": '
+                                                    '"104522"}')))
+    assert user_texts(bot, psid)[-1] == "Réessayer"
+
+
+@pytest.mark.e2e
+def test_a_graph_api_failure_is_no_webhook_failure(bot, graph):
+    graph.status = 500
+    try:
+        answer = post(bot, page(text_event("fb-graph-down", "Bonjour")))
+    finally:
+        graph.status = 200
+    assert answer.status_code == 200
+    assert graph.messages_to("fb-graph-down")  # attempted, failure logged
