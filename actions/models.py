@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, DateTime, Enum, Index, Integer, String
+from sqlalchemy import JSON, Column, DateTime, Enum, Index, Integer, String, Text
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -75,3 +75,60 @@ class Order(Base):
 
     def __repr__(self) -> str:
         return f"<Order {self.order_number} {self.status.value}>"
+
+
+class HandoffStatus(str, enum.Enum):
+    """Life cycle of a human handoff: waiting for an agent, taken by one, handed back."""
+
+    OPEN = "open"
+    ASSIGNED = "assigned"
+    CLOSED = "closed"
+
+
+class WebhookState(str, enum.Enum):
+    """Delivery of a handoff to the helpdesk webhook (``HELPDESK_WEBHOOK_URL``)."""
+
+    NOT_CONFIGURED = "not_configured"
+    PENDING = "pending"
+    DELIVERED = "delivered"
+
+
+class Handoff(Base):
+    """A conversation handed to the human support team (see ``actions/handoff.py``).
+
+    ``conversation_id`` is Rasa's sender id; ``channel`` the input channel the customer
+    wrote on (``rest``, ``socketio``, ``facebook``...). ``reason`` is one of
+    :data:`actions.handoff.REASONS`. ``transcript`` is a JSON list of
+    ``{"at": ISO 8601 UTC, "from": "customer" | "bot" | "agent", "text": ..., "agent": ...}``,
+    refreshed from Rasa's tracker store when the handoff is shown. Dates are naive UTC.
+    """
+
+    __tablename__ = "handoffs"
+
+    id: int = Column(Integer, primary_key=True)
+    conversation_id: str = Column(String(255), nullable=False, index=True)
+    channel: str = Column(String(64), nullable=False, default="")
+    reason: str = Column(String(64), nullable=False)
+    customer_email: str | None = Column(String(254))
+    order_number: str | None = Column(String(32))
+    last_intent: str | None = Column(String(128))
+    summary: str = Column(String(500), nullable=False, default="")
+    transcript: list = Column(JSON, nullable=False, default=list)
+    status: HandoffStatus = Column(
+        Enum(HandoffStatus, values_callable=lambda e: [m.value for m in e],
+             name="handoff_status", native_enum=False, validate_strings=True),
+        nullable=False, default=HandoffStatus.OPEN, index=True,
+    )
+    agent: str | None = Column(String(100))
+    created_at: datetime = Column(DateTime, nullable=False)
+    updated_at: datetime = Column(DateTime, nullable=False)
+    webhook_state: WebhookState = Column(
+        Enum(WebhookState, values_callable=lambda e: [m.value for m in e],
+             name="webhook_state", native_enum=False, validate_strings=True),
+        nullable=False, default=WebhookState.NOT_CONFIGURED,
+    )
+    webhook_attempts: int = Column(Integer, nullable=False, default=0)
+    webhook_error: str | None = Column(Text)
+
+    def __repr__(self) -> str:
+        return f"<Handoff {self.id} {self.conversation_id} {self.status.value}>"

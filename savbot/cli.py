@@ -5,6 +5,7 @@
     savbot orders count              how many orders the database holds
     savbot privacy erase --email X   delete a customer's conversations (RGPD)
     savbot privacy purge --older-than 90d   delete conversations past retention
+    savbot handoffs list|show ID|close ID|retry   human handoffs (see savbot/handoffs.py)
 """
 
 from __future__ import annotations
@@ -125,6 +126,100 @@ def privacy_purge(older_than: str) -> None:
 def count_orders() -> None:
     """Print how many orders the database holds."""
     click.echo(_repository().count())
+
+
+@main.group()
+def handoffs() -> None:
+    """Human handoffs: conversations handed to the support team (DATABASE_URL)."""
+
+
+def _handoffs() -> tuple:
+    from actions.handoff_repository import HandoffRepository
+
+    settings = load_settings()
+    try:
+        return settings, HandoffRepository.from_settings(settings)
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"database error: {exc}") from exc
+
+
+@handoffs.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Also the closed handoffs.")
+def handoffs_list(show_all: bool) -> None:
+    """The open and assigned handoffs, newest first."""
+    from actions.models import HandoffStatus
+
+    _, repository = _handoffs()
+    statuses = None if show_all else [HandoffStatus.OPEN, HandoffStatus.ASSIGNED]
+    found = repository.list(statuses)
+    for handoff in found:
+        click.echo(f"{handoff.id:>5}  {handoff.status.value:<8}  "
+                   f"{handoff.created_at:%Y-%m-%d %H:%M}  {handoff.channel or '?':<9} "
+                   f"{handoff.summary}")
+    click.echo(f"{len(found)} handoff(s)")
+
+
+@handoffs.command("show")
+@click.argument("handoff_id", type=int)
+def handoffs_show(handoff_id: int) -> None:
+    """Details and transcript (refreshed from the conversation store) of HANDOFF_ID."""
+    from actions.handoff_repository import HandoffNotFound
+    from savbot.handoffs import format_handoff, refreshed
+
+    settings, repository = _handoffs()
+    try:
+        handoff = refreshed(repository, settings, repository.get(handoff_id))
+    except HandoffNotFound as exc:
+        raise click.ClickException(f"no handoff {handoff_id}") from exc
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"database error: {exc}") from exc
+    click.echo(format_handoff(handoff))
+
+
+@handoffs.command("close")
+@click.argument("handoff_id", type=int)
+def handoffs_close(handoff_id: int) -> None:
+    """Hand HANDOFF_ID's conversation back to the bot (needs the Rasa server running)."""
+    from actions.handoff_repository import HandoffNotFound
+    from actions.models import HandoffStatus
+    from savbot.handoffs import RasaUnavailable, refreshed, resume_conversation
+
+    settings, repository = _handoffs()
+    try:
+        handoff = repository.get(handoff_id)
+        if handoff.status == HandoffStatus.CLOSED:
+            click.echo(f"handoff {handoff_id} is already closed")
+            return
+        refreshed(repository, settings, handoff)
+        resume_conversation(settings, handoff.conversation_id)
+        repository.close(handoff_id)
+    except HandoffNotFound as exc:
+        raise click.ClickException(f"no handoff {handoff_id}") from exc
+    except RasaUnavailable as exc:
+        raise click.ClickException(f"{exc}; handoff {handoff_id} stays open") from exc
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"database error: {exc}") from exc
+    click.echo(f"handoff {handoff_id} closed: conversation {handoff.conversation_id} "
+               "handed back to the bot")
+
+
+@handoffs.command("retry")
+def handoffs_retry() -> None:
+    """Post the handoffs the helpdesk webhook has not received yet (HELPDESK_WEBHOOK_URL)."""
+    from actions.helpdesk import HelpdeskWebhook, deliver_pending
+
+    settings, repository = _handoffs()
+    if not settings.helpdesk_webhook_url:
+        raise click.ClickException("HELPDESK_WEBHOOK_URL is not set")
+    webhook = HelpdeskWebhook(settings.helpdesk_webhook_url, settings.helpdesk_timeout_s)
+    try:
+        delivered, failed = deliver_pending(webhook, repository, limit=1000)
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"database error: {exc}") from exc
+    pending = len(repository.pending_webhooks(limit=100_000))
+    click.echo(f"{delivered} delivered, {pending} still pending")
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,319 @@
+"""Human handoff: the bot hands the conversation to the support team and falls silent.
+
+Triggers (rules in ``data/rules/``): the customer asks for a person (``request_human``, also
+the "Parler à un conseiller" button offered after the FAQ answers about a lost parcel or a
+damaged/wrong item, and after blocked order verifications), or the bot failed to understand
+twice in a row (``nlu_fallback`` after ``utter_default``). :func:`handoff_reason` tells them
+apart from the conversation.
+
+:class:`ActionRequestHuman` records the handoff (``actions/handoff_repository.py``), tells
+the customer when to expect an answer (support hours: :mod:`actions.support_hours`), posts
+the handoff to the helpdesk webhook in the background, and pauses the conversation
+(Rasa's ``ConversationPaused``: messages are still stored, the bot predicts nothing) until an
+agent hands it back (``channels/agent_inbox.py``, ``savbot handoffs close``). Outside support
+hours, a customer whose e-mail address the bot does not know is first asked for it
+(``handoff_form``, validated by :class:`ValidateHandoffForm`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.config import Settings, load_settings
+from actions.handoff_repository import HandoffRepository, transcript_from_events
+from actions.helpdesk import HelpdeskWebhook, deliver, deliver_pending
+from actions.models import Handoff
+from actions.order_numbers import normalize_email
+from actions.orders import MAX_FAILED_LOOKUPS
+from actions.support_hours import SupportHours, french_day
+
+logger = logging.getLogger(__name__)
+
+HANDOFF_FORM = "handoff_form"
+#: Why a conversation was handed over, with the label agents see.
+REASONS = {
+    "customer_request": "Le client demande un conseiller",
+    "bot_failed": "Le bot n'a pas compris deux fois de suite",
+    "parcel_lost": "Colis non reçu ou perdu",
+    "damaged_item": "Article endommagé ou erroné",
+    "verification_failed": "Vérifications de commande échouées",
+}
+#: FAQ topics whose answer offers a person, and the reason a handoff after them gets.
+FAQ_REASONS = {"parcel_not_received": "parcel_lost", "return_fees": "damaged_item"}
+#: Invalid e-mail answers before the handoff form stops asking.
+MAX_EMAIL_ATTEMPTS = 3
+SUMMARY_QUOTE_CHARS = 160
+
+
+def _user_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [event for event in events if event.get("event") == "user"]
+
+
+def intent_of(user_event: dict[str, Any]) -> str:
+    """Intent of a user event, with the FAQ key for retrieval intents (``faq/return_fees``);
+    ``""`` when unknown."""
+    parse = user_event.get("parse_data") or {}
+    name = str((parse.get("intent") or {}).get("name") or "")
+    selector = (parse.get("response_selector") or {}).get(name) or {}
+    key = (selector.get("response") or {}).get("intent_response_key")
+    if key and str(key).startswith(name + "/"):
+        return str(key)
+    return name
+
+
+def faq_key_of(user_event: dict[str, Any]) -> str | None:
+    """The FAQ topic a user event asked (``faq/<key>``) or picked (``choose_faq``), or None."""
+    intent = intent_of(user_event)
+    if intent.startswith("faq/"):
+        return intent.split("/", 1)[1]
+    if intent == "choose_faq":
+        for entity in (user_event.get("parse_data") or {}).get("entities") or []:
+            if entity.get("entity") == "faq_key":
+                return str(entity.get("value"))
+    return None
+
+
+def events_before_handoff(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events up to the handoff's trigger: when the handoff form ran (to ask the e-mail
+    address), the events before its activation; else all of them."""
+    last_action = next((e.get("name") for e in reversed(events) if e.get("event") == "action"),
+                       None)
+    if last_action != HANDOFF_FORM:
+        return events
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.get("event") == "active_loop" and event.get("name") == HANDOFF_FORM:
+            return events[:index]
+    return events
+
+
+def handoff_reason(events: list[dict[str, Any]], lookup_failures: float | None) -> str:
+    """Why the conversation is handed over (a key of :data:`REASONS`).
+
+    ``events``: the tracker's events up to the trigger (:func:`events_before_handoff`);
+    ``lookup_failures``: the slot ``order_lookup_failures``.
+    The trigger is the latest customer message: ``nlu_fallback`` (second unclear message in
+    a row) -> ``bot_failed``; a request for a person right after the FAQ answer about a lost
+    parcel or a damaged item -> ``parcel_lost`` / ``damaged_item``; after blocked order
+    verifications -> ``verification_failed``; otherwise ``customer_request``.
+    """
+    users = _user_events(events)
+    if not users:
+        return "customer_request"
+    if intent_of(users[-1]) == "nlu_fallback":
+        return "bot_failed"
+    if len(users) >= 2:
+        key = faq_key_of(users[-2])
+        if key in FAQ_REASONS:
+            return FAQ_REASONS[key]
+    if int(lookup_failures or 0) >= MAX_FAILED_LOOKUPS:
+        return "verification_failed"
+    return "customer_request"
+
+
+def last_slot_value(events: list[dict[str, Any]], slot: str) -> str | None:
+    """The latest value the conversation gave ``slot`` that was not empty (slots such as
+    ``order_number`` are cleared after a lookup, but the agent wants them)."""
+    for event in reversed(events):
+        if event.get("event") == "slot" and event.get("name") == slot and event.get("value"):
+            value = event["value"]
+            return str(value[0] if isinstance(value, list) else value)
+    return None
+
+
+def known_email(tracker: Tracker) -> str | None:
+    """The customer's e-mail address if the conversation holds one (the ``customer_email``
+    slot, else the latest ``order_email`` given), trimmed and lower-cased."""
+    for candidate in (tracker.get_slot("customer_email"),
+                      last_slot_value(tracker.events, "customer_email"),
+                      last_slot_value(tracker.events, "order_email")):
+        email = normalize_email(candidate if isinstance(candidate, str) else None)
+        if email:
+            return email
+    return None
+
+
+def summary_line(reason: str, order_number: str | None, events: list[dict[str, Any]]) -> str:
+    """One line for the agent: the reason, the order number, the customer's last words.
+
+    ``"Colis non reçu ou perdu · commande 104522 · « mon colis n'est jamais arrivé »"``
+    (button clicks, which start with ``/``, are not quoted).
+    """
+    parts = [REASONS.get(reason, reason)]
+    if order_number:
+        parts.append(f"commande {order_number}")
+    for event in reversed(_user_events(events)):
+        text = " ".join(str(event.get("text") or "").split())
+        if text and not text.startswith("/"):
+            if len(text) > SUMMARY_QUOTE_CHARS:
+                text = text[:SUMMARY_QUOTE_CHARS - 1] + "…"
+            parts.append(f"« {text} »")
+            break
+    return " · ".join(parts)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ActionRequestHuman(Action):
+    """Hands the conversation to the support team (see the module docstring).
+
+    Args:
+        handoffs: where handoffs are recorded; default: the ``DATABASE_URL`` database.
+        settings: support e-mail, support hours, webhook; default: the environment.
+        clock: returns the current time (aware datetime); injected by tests.
+        webhook: the helpdesk client; default: one on ``HELPDESK_WEBHOOK_URL`` if set.
+
+    Outside support hours without a known e-mail address it returns
+    ``FollowupAction("handoff_form")``; the rule run when the form is complete calls this
+    action again. When the record cannot be written (database down), the customer gets the
+    support e-mail address instead and the conversation is not paused (nobody would see it).
+    """
+
+    def __init__(self, handoffs: HandoffRepository | None = None,
+                 settings: Settings | None = None,
+                 clock: Callable[[], datetime] = _utc_now,
+                 webhook: HelpdeskWebhook | None = None) -> None:
+        self._handoffs = handoffs
+        self._settings = settings
+        self._clock = clock
+        self._webhook = webhook
+        self._deliveries: set[asyncio.Task] = set()
+
+    def name(self) -> str:
+        return "action_request_human"
+
+    def _support_hours(self, settings: Settings) -> SupportHours:
+        try:
+            return SupportHours.from_settings(settings)
+        except ValueError:
+            logger.exception("bad support hours configuration; using Mon-Fri 9:00-18:00 Paris")
+            return SupportHours()
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        settings = self._settings or load_settings()
+        hours = self._support_hours(settings)
+        now = self._clock()
+        is_open = hours.is_open(now)
+        events = list(tracker.events)
+        before = events_before_handoff(events)
+        after_form = before is not events
+        reason = handoff_reason(before, tracker.get_slot("order_lookup_failures"))
+        email = known_email(tracker)
+        next_day = french_day(hours.next_opening(now).date())
+
+        if reason == "bot_failed" and not after_form:
+            dispatcher.utter_message(response="utter_handoff_not_understood")
+        if not is_open and not email and not after_form:
+            dispatcher.utter_message(response="utter_handoff_closed_intro", next_day=next_day)
+            return [FollowupAction(HANDOFF_FORM)]
+
+        users = _user_events(before)
+        order_number = last_slot_value(events, "order_number")
+        try:
+            handoff = await asyncio.wait_for(asyncio.to_thread(
+                self._record, settings, tracker.sender_id,
+                channel=tracker.get_latest_input_channel() or "",
+                reason=reason, customer_email=email, order_number=order_number,
+                last_intent=intent_of(users[-1]) if users else None,
+                summary=summary_line(reason, order_number, before),
+                transcript=transcript_from_events(events),
+                webhook=bool(self._webhook or settings.helpdesk_webhook_url),
+            ), timeout=settings.database_timeout_s * 2)
+        except (SQLAlchemyError, asyncio.TimeoutError, OSError):
+            logger.exception("could not record the handoff of conversation %s",
+                             tracker.sender_id)
+            dispatcher.utter_message(response="utter_handoff_failed",
+                                     support_email=settings.support_email)
+            return []
+
+        logger.info("handoff %s: conversation %s (%s)", handoff.id, tracker.sender_id, reason)
+        if is_open:
+            dispatcher.utter_message(response="utter_handoff_open",
+                                     support_email=settings.support_email)
+        elif email:
+            dispatcher.utter_message(response="utter_handoff_closed", next_day=next_day,
+                                     customer_email=email, support_email=settings.support_email)
+        else:
+            dispatcher.utter_message(response="utter_handoff_closed_no_email",
+                                     next_day=next_day, support_email=settings.support_email)
+        self._schedule_delivery(settings, handoff)
+        return [SlotSet("handoff_email_attempts", None), ConversationPaused()]
+
+    def _repository(self, settings: Settings) -> HandoffRepository:
+        if self._handoffs is None:
+            self._handoffs = HandoffRepository.from_settings(settings)
+        return self._handoffs
+
+    def _record(self, settings: Settings, conversation_id: str, **fields: Any) -> Handoff:
+        return self._repository(settings).start(conversation_id, **fields)
+
+    def _schedule_delivery(self, settings: Settings, handoff: Handoff) -> None:
+        """Post the handoff (then older pending ones) to the helpdesk in the background: the
+        customer's reply never waits for the helpdesk."""
+        webhook = self._webhook
+        if webhook is None and settings.helpdesk_webhook_url:
+            webhook = HelpdeskWebhook(settings.helpdesk_webhook_url, settings.helpdesk_timeout_s)
+        if webhook is None:
+            return
+        repository = self._repository(settings)
+
+        def work() -> None:
+            try:
+                if deliver(handoff, webhook, repository):
+                    deliver_pending(webhook, repository, limit=20)
+            except SQLAlchemyError:
+                logger.exception("helpdesk delivery of handoff %s", handoff.id)
+
+        task = asyncio.get_running_loop().create_task(asyncio.to_thread(work))
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
+    async def wait_for_deliveries(self) -> None:
+        """Wait until the background webhook deliveries are done (for tests)."""
+        while self._deliveries:
+            await asyncio.gather(*list(self._deliveries), return_exceptions=True)
+
+
+class ValidateHandoffForm(FormValidationAction):
+    """Validates ``customer_email`` in the ``handoff_form`` (asked outside support hours).
+
+    After :data:`MAX_EMAIL_ATTEMPTS` invalid answers the form stops asking
+    (``requested_slot`` set to ``None``): the handoff goes on without an address and the
+    customer is given the support e-mail address.
+    """
+
+    def name(self) -> str:
+        return "validate_handoff_form"
+
+    def validate_customer_email(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Keep the first e-mail address of the answer, trimmed and lower-cased."""
+        value = slot_value[0] if isinstance(slot_value, list) and slot_value else slot_value
+        email = normalize_email(value if isinstance(value, str) else None)
+        if email:
+            return {"customer_email": email}
+        attempts = int(tracker.get_slot("handoff_email_attempts") or 0) + 1
+        if attempts >= MAX_EMAIL_ATTEMPTS:
+            return {"customer_email": None, "handoff_email_attempts": attempts,
+                    "requested_slot": None}
+        dispatcher.utter_message(response="utter_invalid_customer_email")
+        return {"customer_email": None, "handoff_email_attempts": attempts}

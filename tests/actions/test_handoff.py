@@ -1,0 +1,419 @@
+"""The handoff action, its reasons, support hours, records and the helpdesk webhook."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from datetime import date, datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import free_port
+from rasa_sdk import Tracker
+from rasa_sdk.events import ConversationPaused, FollowupAction
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import OperationalError
+
+from actions.config import Settings
+from actions.db import session_factory
+from actions.handoff import (
+    ActionRequestHuman,
+    ValidateHandoffForm,
+    handoff_reason,
+    summary_line,
+)
+from actions.handoff_repository import (
+    AGENT_METADATA_KEY,
+    HandoffClosed,
+    HandoffRepository,
+    transcript_from_events,
+)
+from actions.helpdesk import HelpdeskWebhook, deliver_pending
+from actions.models import HandoffStatus, WebhookState
+from actions.support_hours import SupportHours, french_day, parse_days, parse_hours
+
+PARIS = ZoneInfo("Europe/Paris")
+#: Monday 30 November 2026, 10:00 in Paris: the team is at work.
+OPEN = datetime(2026, 11, 30, 10, 0, tzinfo=PARIS)
+#: Friday 4 December 2026, 19:30 in Paris: closed until Monday 7 December.
+CLOSED = datetime(2026, 12, 4, 19, 30, tzinfo=PARIS)
+
+
+# ------------------------------------------------------------------ support hours
+
+@pytest.mark.parametrize("moment, is_open", [
+    (datetime(2026, 11, 30, 9, 0, tzinfo=PARIS), True),    # Monday, opening time
+    (datetime(2026, 11, 30, 8, 59, tzinfo=PARIS), False),
+    (datetime(2026, 11, 30, 17, 59, tzinfo=PARIS), True),
+    (datetime(2026, 11, 30, 18, 0, tzinfo=PARIS), False),  # closing time
+    (datetime(2026, 12, 5, 11, 0, tzinfo=PARIS), False),   # Saturday
+    (datetime(2026, 12, 25, 11, 0, tzinfo=PARIS), False),  # Christmas, a Friday
+    (datetime(2026, 7, 14, 11, 0, tzinfo=PARIS), False),   # Bastille Day, a Tuesday
+    (datetime(2027, 3, 29, 11, 0, tzinfo=PARIS), False),   # Easter Monday 2027
+    (datetime(2026, 11, 30, 8, 30), True),                 # naive = UTC: 9:30 in Paris
+])
+def test_support_hours_default_to_weekdays_9_to_18_in_paris_without_french_holidays(
+        moment: datetime, is_open: bool) -> None:
+    assert SupportHours().is_open(moment) is is_open
+
+
+def test_the_next_opening_skips_weekends_and_holidays() -> None:
+    hours = SupportHours()
+    assert hours.next_opening(CLOSED) == datetime(2026, 12, 7, 9, 0, tzinfo=PARIS)
+    assert hours.next_opening(datetime(2026, 12, 24, 18, 30, tzinfo=PARIS)).date() == \
+        date(2026, 12, 28)
+    assert hours.next_opening(datetime(2026, 11, 30, 7, 0, tzinfo=PARIS)) == \
+        datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)
+
+
+def test_support_hours_come_from_the_settings() -> None:
+    hours = SupportHours.from_settings(Settings(support_days="mon-sun",
+                                                support_hours="00:00-24:00",
+                                                support_holidays="none",
+                                                support_timezone="America/Montreal"))
+    assert hours.is_open(datetime(2026, 12, 25, 3, 0, tzinfo=timezone.utc))
+    assert parse_days("fri-mon") == {4, 5, 6, 0}
+    assert parse_days("mon, wed") == {0, 2}
+    for bad in ("", "lundi", "mon-xyz"):
+        with pytest.raises(ValueError):
+            parse_days(bad)
+    for bad in ("9-18", "18:00-09:00", "09:00-25:00"):
+        with pytest.raises(ValueError):
+            parse_hours(bad)
+    with pytest.raises(ValueError):
+        SupportHours.from_settings(Settings(support_timezone="Mars/Olympus"))
+
+
+def test_days_read_the_french_way() -> None:
+    assert french_day(date(2026, 12, 1)) == "mardi 1er décembre"
+    assert french_day(date(2026, 12, 7)) == "lundi 7 décembre"
+
+
+# ------------------------------------------------------------------ conversations
+
+def user(text: str, intent: str, faq_key: str | None = None, entities: list | None = None,
+         timestamp: float = 1_796_000_000.0, channel: str = "rest") -> dict[str, Any]:
+    parse: dict[str, Any] = {"intent": {"name": intent, "confidence": 0.9},
+                             "entities": entities or []}
+    if faq_key:
+        parse["response_selector"] = {"faq": {"response": {
+            "intent_response_key": f"faq/{faq_key}"}}}
+    return {"event": "user", "text": text, "parse_data": parse, "timestamp": timestamp,
+            "input_channel": channel}
+
+
+def bot(text: str, timestamp: float = 1_796_000_001.0, **metadata: Any) -> dict[str, Any]:
+    return {"event": "bot", "text": text, "timestamp": timestamp, "metadata": metadata}
+
+
+def slot(name: str, value: Any) -> dict[str, Any]:
+    return {"event": "slot", "name": name, "value": value}
+
+
+def executed(name: str) -> dict[str, Any]:
+    return {"event": "action", "name": name}
+
+
+def make_tracker(events: list[dict[str, Any]], **slots: Any) -> Tracker:
+    return Tracker(
+        sender_id="conversation-1",
+        slots={"customer_email": None, "order_lookup_failures": None,
+               "handoff_email_attempts": None, "requested_slot": None, **slots},
+        latest_message=next((e["parse_data"] for e in reversed(events)
+                             if e["event"] == "user"), {}),
+        events=events, paused=False, followup_action=None, active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+PARCEL_LOST = [
+    user("bonjour", "greet"), executed("utter_greet"), bot("Bonjour !"),
+    user("où en est ma commande 104522", "check_order_status"),
+    slot("order_number", "104522"), slot("order_email", "marie.dupont@example.com"),
+    executed("action_check_order_status"), slot("order_number", None),
+    user("mon colis n'est jamais arrivé", "faq", faq_key="parcel_not_received"),
+    executed("utter_faq"), bot("Une fois le numéro de suivi fourni..."),
+    user("/request_human", "request_human"),
+]
+
+
+def test_the_reason_comes_from_the_trigger_and_the_turn_before() -> None:
+    assert handoff_reason(PARCEL_LOST, None) == "parcel_lost"
+    damaged = [user("article cassé", "faq", faq_key="return_fees"), user("/request_human",
+                                                                          "request_human")]
+    assert handoff_reason(damaged, None) == "damaged_item"
+    picked = [user("/choose_faq", "choose_faq",
+                   entities=[{"entity": "faq_key", "value": "return_fees"}]),
+              user("/request_human", "request_human")]
+    assert handoff_reason(picked, None) == "damaged_item"
+    assert handoff_reason([user("xqzt", "nlu_fallback")], None) == "bot_failed"
+    assert handoff_reason([user("/request_human", "request_human")], 3) == \
+        "verification_failed"
+    assert handoff_reason([user("un humain svp", "request_human")], 1) == "customer_request"
+
+
+def test_the_summary_names_the_reason_the_order_and_the_customer_words() -> None:
+    line = summary_line("parcel_lost", "104522", PARCEL_LOST)
+    assert line == "Colis non reçu ou perdu · commande 104522 · « mon colis n'est jamais arrivé »"
+
+
+def test_the_transcript_tells_customer_bot_and_agent_apart() -> None:
+    transcript = transcript_from_events([
+        user("bonjour", "greet"), executed("utter_greet"),
+        bot("Bonjour !", timestamp=1_796_000_000.5),
+        {"event": "bot", "text": "Voici", "timestamp": 1.0,
+         "data": {"buttons": [{"title": "Parler à un conseiller", "payload": "/x"}]}},
+        bot("Je regarde votre commande.", **{AGENT_METADATA_KEY: "Julie"}),
+        {"event": "bot", "text": None, "timestamp": 2.0},
+    ])
+    assert [(e["from"], e["text"]) for e in transcript] == [
+        ("customer", "bonjour"), ("bot", "Bonjour !"),
+        ("bot", "Voici\n[Parler à un conseiller]"), ("agent", "Je regarde votre commande.")]
+    assert transcript[0]["at"] == "2026-11-30T00:53:20Z"
+    assert transcript[3]["agent"] == "Julie"
+
+
+# ------------------------------------------------------------------ the action
+
+@pytest.fixture
+def handoffs(database_url: str) -> HandoffRepository:
+    repository = HandoffRepository(session_factory(database_url, 3.0))
+    repository.create_schema()
+    return repository
+
+
+async def run_action(action: Any, tracker: Tracker) -> tuple[list[dict], list[dict]]:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, {})
+    return dispatcher.messages, events
+
+
+def render(domain_responses: dict, message: dict[str, Any]) -> str:
+    """Fill the domain response of ``message`` as Rasa would; no placeholder may remain."""
+    template = domain_responses[message["response"]][0]["text"]
+    placeholders = set(re.findall(r"{(\w+)}", template))
+    assert not placeholders - set(message), f"{message['response']} lacks variables"
+    text = template.format(**{key: message[key] for key in placeholders})
+    assert "None" not in text and "{" not in text
+    return text
+
+
+async def test_in_support_hours_the_handoff_is_recorded_and_the_bot_pauses(
+        handoffs: HandoffRepository, domain_responses: dict) -> None:
+    action = ActionRequestHuman(handoffs, Settings(), clock=lambda: OPEN)
+    messages, events = await run_action(action, make_tracker(PARCEL_LOST))
+
+    assert [m["response"] for m in messages] == ["utter_handoff_open"]
+    assert "quelques minutes" in render(domain_responses, messages[0])
+    assert ConversationPaused() in events
+    [handoff] = handoffs.list()
+    assert handoff.status == HandoffStatus.OPEN
+    assert (handoff.conversation_id, handoff.channel, handoff.reason) == \
+        ("conversation-1", "rest", "parcel_lost")
+    assert handoff.customer_email == "marie.dupont@example.com"
+    assert handoff.order_number == "104522"
+    assert handoff.last_intent == "request_human"
+    assert "commande 104522" in handoff.summary
+    assert [e["text"] for e in handoff.transcript if e["from"] == "customer"][-1] == \
+        "/request_human"
+    assert handoff.webhook_state == WebhookState.NOT_CONFIGURED
+
+
+async def test_outside_support_hours_the_bot_asks_the_email_then_names_the_next_day(
+        handoffs: HandoffRepository, domain_responses: dict) -> None:
+    action = ActionRequestHuman(handoffs, Settings(), clock=lambda: CLOSED)
+    trigger = [user("je veux parler à quelqu'un", "request_human")]
+
+    messages, events = await run_action(action, make_tracker(trigger))
+    assert [m["response"] for m in messages] == ["utter_handoff_closed_intro"]
+    assert "lundi 7 décembre" in render(domain_responses, messages[0])
+    assert events == [FollowupAction("handoff_form")]
+    assert handoffs.list() == []
+
+    after_form = [*trigger, executed("handoff_form"),
+                  {"event": "active_loop", "name": "handoff_form"},
+                  executed("action_listen"),
+                  user("lea@example.fr", "inform", entities=[{"entity": "email"}]),
+                  slot("customer_email", "lea@example.fr"), executed("handoff_form"),
+                  {"event": "active_loop", "name": None}]
+    messages, events = await run_action(
+        action, make_tracker(after_form, customer_email="lea@example.fr"))
+    assert [m["response"] for m in messages] == ["utter_handoff_closed"]
+    text = render(domain_responses, messages[0])
+    assert "lundi 7 décembre" in text and "lea@example.fr" in text
+    assert ConversationPaused() in events
+    [handoff] = handoffs.list()
+    assert handoff.customer_email == "lea@example.fr"
+    assert handoff.last_intent == "request_human"  # the trigger, not the e-mail answer
+
+
+async def test_outside_hours_a_known_email_is_not_asked_again(
+        handoffs: HandoffRepository, domain_responses: dict) -> None:
+    action = ActionRequestHuman(handoffs, Settings(), clock=lambda: CLOSED)
+    messages, events = await run_action(action, make_tracker(PARCEL_LOST))
+    assert [m["response"] for m in messages] == ["utter_handoff_closed"]
+    assert "marie.dupont@example.com" in render(domain_responses, messages[0])
+    assert ConversationPaused() in events
+
+
+async def test_in_hours_and_out_of_hours_messages_differ(
+        handoffs: HandoffRepository, domain_responses: dict) -> None:
+    texts = []
+    for clock in (OPEN, CLOSED):
+        action = ActionRequestHuman(handoffs, Settings(), clock=lambda c=clock: c)
+        messages, _ = await run_action(action, make_tracker(PARCEL_LOST))
+        texts.append(render(domain_responses, messages[-1]))
+    assert texts[0] != texts[1]
+    assert "n'est pas disponible" in texts[1] and "n'est pas disponible" not in texts[0]
+
+
+async def test_a_second_unclear_message_says_so_before_handing_over(
+        handoffs: HandoffRepository) -> None:
+    action = ActionRequestHuman(handoffs, Settings(), clock=lambda: OPEN)
+    events = [user("xqzt", "nlu_fallback"), executed("utter_default"),
+              user("blorp", "nlu_fallback")]
+    messages, result = await run_action(action, make_tracker(events))
+    assert [m["response"] for m in messages] == ["utter_handoff_not_understood",
+                                                 "utter_handoff_open"]
+    assert handoffs.list()[0].reason == "bot_failed"
+    assert ConversationPaused() in result
+
+
+async def test_one_conversation_has_one_open_handoff(handoffs: HandoffRepository) -> None:
+    action = ActionRequestHuman(handoffs, Settings(), clock=lambda: OPEN)
+    await run_action(action, make_tracker(PARCEL_LOST))
+    await run_action(action, make_tracker(PARCEL_LOST))
+    assert len(handoffs.list()) == 1
+    handoffs.close(handoffs.list()[0].id)
+    await run_action(action, make_tracker(PARCEL_LOST))
+    assert [h.status for h in handoffs.list()] == [HandoffStatus.OPEN, HandoffStatus.CLOSED]
+
+
+async def test_when_the_database_is_down_the_customer_gets_the_support_address(
+        tmp_path, domain_responses: dict) -> None:
+    class DatabaseDown(HandoffRepository):
+        def start(self, *args: Any, **kwargs: Any) -> Any:
+            raise OperationalError("INSERT INTO handoffs", {}, ConnectionError("down"))
+
+    broken = DatabaseDown(session_factory(f"sqlite:///{tmp_path / 'h.db'}", 1.0))
+    action = ActionRequestHuman(broken, Settings(), clock=lambda: OPEN)
+    messages, events = await run_action(action, make_tracker(PARCEL_LOST))
+    assert [m["response"] for m in messages] == ["utter_handoff_failed"]
+    assert "support@example.com" in render(domain_responses, messages[0])
+    assert events == []  # not paused: nobody would see the conversation
+
+
+def test_an_agent_reply_is_stored_and_a_closed_handoff_takes_none(
+        handoffs: HandoffRepository) -> None:
+    handoff = handoffs.start("c-1", channel="socketio", reason="customer_request",
+                             customer_email=None, order_number=None, last_intent=None,
+                             summary="s", transcript=[], webhook=False)
+    handoffs.assign(handoff.id, "Julie")
+    updated = handoffs.add_agent_reply(handoff.id, "Julie", "Bonjour, je regarde.")
+    assert updated.status == HandoffStatus.ASSIGNED and updated.agent == "Julie"
+    assert updated.transcript[-1]["from"] == "agent"
+    handoffs.close(handoff.id)
+    with pytest.raises(HandoffClosed):
+        handoffs.add_agent_reply(handoff.id, "Julie", "encore")
+
+
+# ------------------------------------------------------------------ e-mail form
+
+def test_the_handoff_form_gives_up_after_three_invalid_addresses() -> None:
+    form = ValidateHandoffForm()
+    dispatcher = CollectingDispatcher()
+    assert form.validate_customer_email(" Lea@Example.FR ", dispatcher, make_tracker([]), {}) \
+        == {"customer_email": "lea@example.fr"}
+    result = form.validate_customer_email("pas d'adresse", dispatcher, make_tracker([]), {})
+    assert result == {"customer_email": None, "handoff_email_attempts": 1}
+    assert dispatcher.messages[-1]["response"] == "utter_invalid_customer_email"
+    result = form.validate_customer_email("toujours pas", dispatcher,
+                                          make_tracker([], handoff_email_attempts=2), {})
+    assert result["requested_slot"] is None
+
+
+# ------------------------------------------------------------------ helpdesk webhook
+
+class Receiver:
+    """A local HTTP server standing for the helpdesk: records the JSON bodies it gets."""
+
+    def __init__(self, port: int = 0, status: int = 200) -> None:
+        received: list[dict[str, Any]] = []
+        self.received = received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length") or 0)
+                received.append(json.loads(self.rfile.read(length)))
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/handoffs"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+async def test_the_helpdesk_webhook_receives_the_handoff_with_its_transcript(
+        handoffs: HandoffRepository) -> None:
+    receiver = Receiver()
+    try:
+        action = ActionRequestHuman(handoffs, Settings(), clock=lambda: OPEN,
+                                    webhook=HelpdeskWebhook(receiver.url, timeout_s=2))
+        await run_action(action, make_tracker(PARCEL_LOST))
+        await action.wait_for_deliveries()
+    finally:
+        receiver.close()
+    [payload] = receiver.received
+    assert payload["reason"] == "parcel_lost"
+    assert payload["order_number"] == "104522"
+    assert "mon colis n'est jamais arrivé" in [e["text"] for e in payload["transcript"]]
+    assert handoffs.list()[0].webhook_state == WebhookState.DELIVERED
+
+
+async def test_a_down_helpdesk_loses_no_handoff_and_gets_it_later(
+        handoffs: HandoffRepository) -> None:
+    port = free_port()  # nobody listens there yet
+    webhook = HelpdeskWebhook(f"http://127.0.0.1:{port}/handoffs", timeout_s=1, retries=1)
+    action = ActionRequestHuman(handoffs, Settings(), clock=lambda: OPEN, webhook=webhook)
+    messages, events = await run_action(action, make_tracker(PARCEL_LOST))
+    await action.wait_for_deliveries()
+
+    assert ConversationPaused() in events and messages  # the customer was answered
+    [handoff] = handoffs.list()
+    assert handoff.webhook_state == WebhookState.PENDING
+    assert handoff.webhook_attempts == 1 and handoff.webhook_error
+
+    receiver = Receiver(port)
+    try:
+        assert deliver_pending(webhook, handoffs) == (1, 0)
+    finally:
+        receiver.close()
+    assert receiver.received[0]["id"] == handoff.id
+    assert receiver.received[0]["transcript"]
+    assert handoffs.get(handoff.id).webhook_state == WebhookState.DELIVERED
+
+
+def test_a_helpdesk_answering_an_error_keeps_the_handoff_pending(
+        handoffs: HandoffRepository) -> None:
+    handoff = handoffs.start("c-2", channel="rest", reason="customer_request",
+                             customer_email=None, order_number=None, last_intent=None,
+                             summary="s", transcript=[], webhook=True)
+    receiver = Receiver(status=400)
+    try:
+        webhook = HelpdeskWebhook(receiver.url, timeout_s=2, retries=0)
+        assert deliver_pending(webhook, handoffs) == (0, 1)
+    finally:
+        receiver.close()
+    stored = handoffs.get(handoff.id)
+    assert stored.webhook_state == WebhookState.PENDING
+    assert "HTTP 400" in stored.webhook_error
