@@ -90,6 +90,7 @@ AUTH_TOKEN = "e2e-test-token"
 FACEBOOK_APP_SECRET = "e2e-facebook-app-secret"
 FACEBOOK_VERIFY_TOKEN = "e2e-facebook-verify-token"
 FACEBOOK_PAGE_ACCESS_TOKEN = "e2e-facebook-page-token"
+AGENT_TOKEN = "e2e-agent-token"
 
 @dataclass(frozen=True)
 class RunningBot:
@@ -100,6 +101,12 @@ class RunningBot:
     #: Graph API base URL the server sends Messenger replies to (nobody listens there unless
     #: a test starts a fake Graph API on it).
     facebook_graph_url: str = ""
+    #: Human handoff: the agent inbox token, the helpdesk webhook URL (nobody listens there
+    #: unless a test starts a receiver on it), and the databases the servers use.
+    agent_token: str = ""
+    helpdesk_url: str = ""
+    database_url: str = ""
+    tracker_store_url: str = ""
 
     def say(self, sender: str, text: str) -> list[dict[str, Any]]:
         """Send ``text`` as ``sender`` over the REST channel; return the bot's messages."""
@@ -165,10 +172,24 @@ class Stack:
             "FACEBOOK_VERIFY_TOKEN": FACEBOOK_VERIFY_TOKEN,
             "FACEBOOK_PAGE_ACCESS_TOKEN": FACEBOOK_PAGE_ACCESS_TOKEN,
             "FACEBOOK_GRAPH_URL": f"http://127.0.0.1:{free_port()}/v21.0",
+            # Human handoff: support open round the clock, so the tests do not depend on
+            # today's date (the out-of-hours replies are tested with an injected clock).
+            "AGENT_TOKEN": AGENT_TOKEN,
+            "HELPDESK_WEBHOOK_URL": f"http://127.0.0.1:{free_port()}/handoffs",
+            "HELPDESK_TIMEOUT_S": "2",
+            "SUPPORT_DAYS": "mon-sun",
+            "SUPPORT_HOURS": "00:00-24:00",
+            "SUPPORT_HOLIDAYS": "none",
+            "RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
+            "RASA_AUTH_TOKEN": AUTH_TOKEN,
         }
         self.processes: dict[str, subprocess.Popen] = {}
         self.bot = RunningBot(f"http://127.0.0.1:{self.rasa_port}", AUTH_TOKEN,
-                              facebook_graph_url=self.env["FACEBOOK_GRAPH_URL"])
+                              facebook_graph_url=self.env["FACEBOOK_GRAPH_URL"],
+                              agent_token=AGENT_TOKEN,
+                              helpdesk_url=self.env["HELPDESK_WEBHOOK_URL"],
+                              database_url=database_url,
+                              tracker_store_url=self.env["TRACKER_STORE_URL"])
 
     def _start(self, name: str, command: list[str], health_url: str) -> None:
         log = self.folder / f"{name}.log"
