@@ -517,7 +517,8 @@ class MessengerOutput(OutputChannel):
     """Sends the bot's messages to Messenger, adapted by :func:`messenger_messages`.
 
     ``sent`` counts the Send API messages attempted, so that the input channel knows
-    whether the customer got any reply.
+    whether the customer got any reply. ``before_first``, when set, is awaited before the
+    first message is sent (the "seen" / "typing" indicators, sent while the bot thinks).
     """
 
     @classmethod
@@ -528,10 +529,18 @@ class MessengerOutput(OutputChannel):
         super().__init__()
         self.graph = graph
         self.sent = 0
+        self.before_first: asyncio.Task | None = None
+
+    async def settle(self) -> None:
+        """Wait for :attr:`before_first`, if any (it never raises)."""
+        task, self.before_first = self.before_first, None
+        if task is not None:
+            await task
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         """Send one Rasa bot message (see :func:`messenger_messages`)."""
         for part in messenger_messages(message):
+            await self.settle()
             self.sent += 1
             await self.graph.send_message(recipient_id, part)
 
@@ -645,6 +654,12 @@ class CustomerFacebookInput(FacebookInput):
             return None
         return await agent.tracker_store.retrieve(sender_id)
 
+    @staticmethod
+    async def _indicators(graph: GraphApi, sender_id: str) -> None:
+        """Mark the message seen, then show "typing" (failures are only logged)."""
+        await graph.sender_action(sender_id, "mark_seen")
+        await graph.sender_action(sender_id, "typing_on")
+
     async def handle(self, incoming: Incoming, request: Request,
                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         """Hand one customer event to the bot and send its replies (never raises)."""
@@ -667,13 +682,13 @@ class CustomerFacebookInput(FacebookInput):
         metadata: dict[str, Any] = {}
         if incoming.text and text != incoming.text:
             metadata["original_text"] = incoming.text[: 10 * MAX_MESSAGE_CHARS]
-        await output.graph.sender_action(sender_id, "mark_seen")
-        await output.graph.sender_action(sender_id, "typing_on")
+        output.before_first = asyncio.create_task(self._indicators(output.graph, sender_id))
         try:
             await on_new_message(UserMessage(text, output, sender_id,
                                              input_channel=self.name(), metadata=metadata))
         except Exception:  # noqa: BLE001 - the customer must get an answer, never a 500
             logger.exception("Messenger message of conversation %s failed", sender_id)
+        await output.settle()
         if output.sent:
             return
         tracker = await self._tracker(request, sender_id)
