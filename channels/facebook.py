@@ -680,7 +680,7 @@ class CustomerFacebookInput(FacebookInput):
             allowed = offered_payloads(list(tracker.events)) if tracker else set()
         text = customer_text(incoming, allowed)
         metadata: dict[str, Any] = {}
-        if incoming.text and text != incoming.text:
+        if incoming.text and text not in (incoming.text, (incoming.payload or "").strip()):
             metadata["original_text"] = incoming.text[: 10 * MAX_MESSAGE_CHARS]
         output.before_first = asyncio.create_task(self._indicators(output.graph, sender_id))
         try:
