@@ -2,7 +2,8 @@
 # Start sav-bot: the action server (port 5055) and the Rasa server (port 5005, REST channel
 # and HTTP API protected by RASA_AUTH_TOKEN). Called by `make run` (and `make shell` with
 # the argument "shell"), which installs, trains and exports the environment defaults first.
-# Ctrl-C stops both processes.
+# `make run` also serves the demo shop page with the chat widget (web/dist, built by
+# `make web`) on port WEB_PORT (8080). Ctrl-C stops every process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ BIN=.venv/bin
 MODEL=models/sav-bot.tar.gz
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
+WEB_PORT=${WEB_PORT:-8080}
 export RASA_TELEMETRY_ENABLED=false
 mkdir -p var
 
@@ -47,6 +49,10 @@ $BIN/rasa run --model "$MODEL" --endpoints endpoints.yml --credentials credentia
     --enable-api --auth-token "$RASA_AUTH_TOKEN" --cors "*" --port "$RASA_PORT" &
 pids+=($!)
 
+# The demo shop page with the chat widget (static files; the widget talks to Rasa directly).
+$BIN/python -m http.server "$WEB_PORT" --bind 127.0.0.1 --directory web/dist >/dev/null 2>&1 &
+pids+=($!)
+
 echo "Waiting for the Rasa server to load the model..."
 until curl -fs "http://localhost:$RASA_PORT/" >/dev/null 2>&1; do
     for pid in "${pids[@]}"; do
@@ -57,12 +63,14 @@ done
 cat <<MSG
 
 sav-bot is ready.
+  Website widget (demo shop page):
+    http://localhost:$WEB_PORT/?rasa=http://localhost:$RASA_PORT
   Talk to it over REST:
     curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
       -d '{"sender": "moi", "message": "Bonjour, où en est ma commande ?"}'
   Or in a terminal:  make shell
   HTTP API (token):  curl -s "localhost:$RASA_PORT/status?token=\$RASA_AUTH_TOKEN"
   Demo orders:       .venv/bin/savbot orders seed --count 6 (prints number + e-mail pairs)
-Ctrl-C stops both servers.
+Ctrl-C stops the servers.
 MSG
 wait -n "${pids[@]}"
