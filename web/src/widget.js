@@ -22,9 +22,20 @@
   }
   window.savbotNewConversation = newConversation;
 
+  // French labels for what rasa-webchat leaves in English (screen readers read them).
+  function translateLabels() {
+    document.querySelectorAll(".rw-launcher:not([aria-label])").forEach(function (el) {
+      el.setAttribute("aria-label", "Discuter avec le service client");
+    });
+    document.querySelectorAll('img[alt="close"]').forEach(function (el) {
+      el.setAttribute("alt", "Fermer");
+    });
+  }
+
   // A "Nouvelle conversation" control in the widget's header (re-added whenever the widget
   // re-renders its header).
   function addNewConversationButton() {
+    translateLabels();
     var header = document.querySelector(".rw-header-buttons");
     if (!header || header.querySelector(".savbot-new-conversation")) return;
     var button = document.createElement("button");
