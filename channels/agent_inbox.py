@@ -13,8 +13,8 @@ the Rasa server itself serves the inbox, next to the conversations it holds:
   on the Socket.IO widget (``channels.socketio.push_to_session``) or Messenger
   (``channels.facebook.push_to_messenger``); on the REST channel it cannot be pushed (the
   client only receives answers to its own requests): it stays in the conversation;
-- ``POST .../close`` — appends ``ConversationResumed`` and ``utter_handoff_resumed`` (pushed
-  like a reply): the bot answers again.
+- ``POST .../close`` — appends ``ConversationResumed``, ``utter_handoff_resumed`` (pushed
+  like a reply) and ``action_listen``: the bot answers again.
 
 Every request needs the agent token (``AGENT_TOKEN``) as ``?token=``, a ``token`` form field
 or ``Authorization: Bearer``: none gives HTTP 401, a wrong one 403; without ``AGENT_TOKEN``
@@ -32,7 +32,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.shared.core.events import BotUttered, ConversationResumed
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationResumed
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -401,9 +402,12 @@ class AgentInboxInput(InputChannel):
                 if handoff.status != HandoffStatus.CLOSED:
                     handoff = await channel._refreshed(request, handoff)
                     text = channel._resumed_text(request)
+                    # action_listen closes the turns logged during the pause, so the next
+                    # message is predicted from a clean state (as after any bot turn).
                     input_channel = await channel._append(request, handoff.conversation_id, [
                         ConversationResumed(),
                         BotUttered(text, metadata={"utter_action": RESUMED_RESPONSE}),
+                        ActionExecuted(ACTION_LISTEN_NAME),
                     ])
                     await asyncio.to_thread(repository.close, handoff_id)
                     if input_channel:

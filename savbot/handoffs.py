@@ -70,7 +70,7 @@ def resumed_text(domain_path: Path = PROJECT_ROOT / "domain.yml") -> str:
 
 def resume_conversation(settings: Settings, conversation_id: str) -> None:
     """Hand the conversation back to the bot on the running Rasa server: append
-    ``ConversationResumed`` and the ``utter_handoff_resumed`` message.
+    ``ConversationResumed``, the ``utter_handoff_resumed`` message and ``action_listen``.
 
     Raises :class:`RasaUnavailable` when the server cannot be reached or refuses.
     """
@@ -78,7 +78,10 @@ def resume_conversation(settings: Settings, conversation_id: str) -> None:
            "/tracker/events")
     events = [{"event": "resume"},
               {"event": "bot", "text": resumed_text(),
-               "metadata": {"utter_action": RESUMED_RESPONSE}}]
+               "metadata": {"utter_action": RESUMED_RESPONSE}},
+              # Closes the turns logged during the pause: the next message is predicted
+              # from a clean state, as after any bot turn.
+              {"event": "action", "name": "action_listen"}]
     try:
         response = requests.post(url, params={"token": settings.rasa_auth_token},
                                  json=events, timeout=RASA_TIMEOUT_S)

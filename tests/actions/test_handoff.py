@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
-import threading
 from datetime import date, datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import free_port
+from conftest import HelpdeskReceiver, free_port
 from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
@@ -337,35 +334,9 @@ def test_the_handoff_form_gives_up_after_three_invalid_addresses() -> None:
 
 # ------------------------------------------------------------------ helpdesk webhook
 
-class Receiver:
-    """A local HTTP server standing for the helpdesk: records the JSON bodies it gets."""
-
-    def __init__(self, port: int = 0, status: int = 200) -> None:
-        received: list[dict[str, Any]] = []
-        self.received = received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                length = int(self.headers.get("Content-Length") or 0)
-                received.append(json.loads(self.rfile.read(length)))
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/handoffs"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 async def test_the_helpdesk_webhook_receives_the_handoff_with_its_transcript(
         handoffs: HandoffRepository) -> None:
-    receiver = Receiver()
+    receiver = HelpdeskReceiver()
     try:
         action = ActionRequestHuman(handoffs, Settings(), clock=lambda: OPEN,
                                     webhook=HelpdeskWebhook(receiver.url, timeout_s=2))
@@ -393,7 +364,7 @@ async def test_a_down_helpdesk_loses_no_handoff_and_gets_it_later(
     assert handoff.webhook_state == WebhookState.PENDING
     assert handoff.webhook_attempts == 1 and handoff.webhook_error
 
-    receiver = Receiver(port)
+    receiver = HelpdeskReceiver(port)
     try:
         assert deliver_pending(webhook, handoffs) == (1, 0)
     finally:
@@ -408,7 +379,7 @@ def test_a_helpdesk_answering_an_error_keeps_the_handoff_pending(
     handoff = handoffs.start("c-2", channel="rest", reason="customer_request",
                              customer_email=None, order_number=None, last_intent=None,
                              summary="s", transcript=[], webhook=True)
-    receiver = Receiver(status=400)
+    receiver = HelpdeskReceiver(status=400)
     try:
         webhook = HelpdeskWebhook(receiver.url, timeout_s=2, retries=0)
         assert deliver_pending(webhook, handoffs) == (0, 1)

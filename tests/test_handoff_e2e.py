@@ -1,0 +1,294 @@
+"""Human handoff end to end, on the session's running bot (``bot`` fixture): every trigger,
+silence while paused, the record and its transcript, the agent inbox (token, take, reply,
+close), the reply reaching a Socket.IO client, the CLI, and a helpdesk that was down.
+
+The test servers keep support open round the clock (tests/conftest.py); the out-of-hours
+replies are tested with an injected clock in tests/actions/test_handoff.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from typing import Any
+
+import pytest
+import requests
+import socketio
+from conftest import PROJECT_ROOT, HelpdeskReceiver, RunningBot
+
+from actions.db import session_factory
+from actions.handoff_repository import AGENT_METADATA_KEY, HandoffRepository
+from actions.models import Handoff, HandoffStatus, WebhookState
+
+pytestmark = pytest.mark.e2e
+
+HANDED_OVER = "Un conseiller va prendre le relais"
+INBOX = "/webhooks/agent_inbox"
+
+
+def new_sender(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def handoffs(bot: RunningBot) -> HandoffRepository:
+    repository = HandoffRepository(session_factory(bot.database_url, 3.0))
+    repository.create_schema()
+    return repository
+
+
+def handoff_of(bot: RunningBot, sender: str) -> Handoff:
+    handoff = handoffs(bot).open_for(sender)
+    assert handoff is not None, f"no open handoff for {sender}"
+    return handoff
+
+
+def tracker(bot: RunningBot, sender: str) -> dict[str, Any]:
+    response = requests.get(f"{bot.url}/conversations/{sender}/tracker",
+                            params={"token": bot.token}, timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
+def inbox_get(bot: RunningBot, token: str | None = None, **params: str) -> requests.Response:
+    query = {"token": bot.agent_token if token is None else token, **params}
+    return requests.get(f"{bot.url}{INBOX}/", params=query, timeout=60)
+
+
+def inbox_post(bot: RunningBot, handoff_id: int, what: str, token: str | None = None,
+               **form: str) -> requests.Response:
+    data = {"token": bot.agent_token if token is None else token, **form}
+    return requests.post(f"{bot.url}{INBOX}/handoffs/{handoff_id}/{what}", data=data,
+                         timeout=60, allow_redirects=False)
+
+
+def hand_over(bot: RunningBot, sender: str) -> Handoff:
+    """Ask for a person over REST; returns the record."""
+    texts = bot.texts(sender, "je voudrais parler à un conseiller s'il vous plaît")
+    assert any(HANDED_OVER in text for text in texts), texts
+    return handoff_of(bot, sender)
+
+
+def cli(bot: RunningBot, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": bot.database_url,
+           "TRACKER_STORE_URL": bot.tracker_store_url, "RASA_URL": bot.url,
+           "RASA_AUTH_TOKEN": bot.token, "HELPDESK_WEBHOOK_URL": bot.helpdesk_url,
+           "HELPDESK_TIMEOUT_S": "2", "RASA_TELEMETRY_ENABLED": "false"}
+    return subprocess.run([sys.executable, "-m", "savbot.cli", "handoffs", *args],
+                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+# ------------------------------------------------------------------ triggers
+
+def test_asking_for_a_person_hands_over_and_the_bot_falls_silent(bot: RunningBot) -> None:
+    sender = new_sender("ask-person")
+    bot.say(sender, "où en est ma commande 104522 ?")
+    handoff = hand_over(bot, sender)
+
+    assert handoff.reason == "customer_request"
+    assert handoff.channel == "rest"
+    assert handoff.status == HandoffStatus.OPEN
+    assert handoff.order_number == "104522"
+    assert handoff.last_intent == "request_human"
+    assert "où en est ma commande 104522 ?" in [e["text"] for e in handoff.transcript]
+    assert tracker(bot, sender)["paused"] is True
+    # Paused: the customer's messages are stored but the bot says nothing, no apology either.
+    assert bot.say(sender, "allô ? il y a quelqu'un ?") == []
+    assert bot.say(sender, "bonjour") == []
+    texts = [e.get("text") for e in tracker(bot, sender)["events"] if e["event"] == "user"]
+    assert texts[-2:] == ["allô ? il y a quelqu'un ?", "bonjour"]
+
+
+def test_two_unclear_messages_in_a_row_hand_over(bot: RunningBot) -> None:
+    sender = new_sender("unclear")
+    first = bot.texts(sender, "")  # an empty message is an unclear one (nlu_fallback)
+    assert first and HANDED_OVER not in " ".join(first)
+    second = bot.texts(sender, "")
+    assert any("Je ne comprends toujours pas" in text for text in second)
+    assert any(HANDED_OVER in text for text in second)
+    assert handoff_of(bot, sender).reason == "bot_failed"
+
+
+@pytest.mark.parametrize("question, reason", [
+    ("ça fait un mois que j'attends et le colis n'est jamais arrivé, il a dû se perdre",
+     "parcel_lost"),
+    ("le colis m'est parvenu avec un article abîmé, qu'est-ce que je dois vous envoyer ?",
+     "damaged_item"),
+])
+def test_order_problems_answer_the_faq_and_offer_a_person(bot: RunningBot, question: str,
+                                                          reason: str) -> None:
+    sender = new_sender(reason)
+    answer = bot.say(sender, question)
+    payloads = [b["payload"] for m in answer for b in m.get("buttons", [])]
+    assert payloads == ["/request_human"], answer
+    assert handoffs(bot).open_for(sender) is None  # a question alone pauses nothing
+    texts = bot.texts(sender, "/request_human")
+    assert any(HANDED_OVER in text for text in texts)
+    assert handoff_of(bot, sender).reason == reason
+
+
+def test_repeated_failed_verifications_offer_a_person(bot: RunningBot) -> None:
+    sender = new_sender("blocked")
+    for attempt in range(3):
+        bot.say(sender, "où en est ma commande 104522 ?")
+        replies = bot.say(sender, f"quelquun{attempt}@example.com")
+    assert "/request_human" in [b["payload"] for m in replies for b in m.get("buttons", [])]
+    bot.say(sender, "/request_human")
+    handoff = handoff_of(bot, sender)
+    assert handoff.reason == "verification_failed"
+    assert handoff.order_number == "104522"
+    assert handoff.customer_email == "quelquun2@example.com"
+
+
+# ------------------------------------------------------------------ the agent inbox
+
+def test_the_inbox_refuses_requests_without_the_agent_token(bot: RunningBot) -> None:
+    sender = new_sender("token")
+    handoff = hand_over(bot, sender)
+    assert inbox_get(bot, token="").status_code == 401
+    assert inbox_get(bot, token="wrong").status_code == 403
+    assert inbox_post(bot, handoff.id, "reply", token="", agent="Eve",
+                      text="coucou").status_code == 401
+    assert inbox_post(bot, handoff.id, "reply", token="wrong", agent="Eve",
+                      text="coucou").status_code == 403
+    assert inbox_post(bot, handoff.id, "close", token="wrong").status_code == 403
+    assert not [e for e in tracker(bot, sender)["events"]
+                if e["event"] == "bot" and e.get("text") == "coucou"]
+    assert handoff_of(bot, sender).status == HandoffStatus.OPEN
+    page = inbox_get(bot)
+    assert page.status_code == 200 and f"handoff-{handoff.id}" in page.text
+
+
+def test_the_inbox_shows_messages_written_during_the_pause_escaped(bot: RunningBot) -> None:
+    older = hand_over(bot, new_sender("older"))
+    sender = new_sender("pause-messages")
+    handoff = hand_over(bot, sender)
+    bot.say(sender, "<script>alert('x')</script> ma commande est 104530")
+
+    page = inbox_get(bot)
+    assert page.status_code == 200
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; ma commande est 104530" in page.text
+    assert "<script>alert" not in page.text
+    # The record's transcript was refreshed too.
+    stored = handoffs(bot).get(handoff.id)
+    assert stored.transcript[-1]["text"].endswith("ma commande est 104530")
+    # Newest first.
+    assert page.text.index(f"handoff-{handoff.id}\"") < page.text.index(f"handoff-{older.id}\"")
+
+
+async def test_an_agent_reply_reaches_the_widget_and_the_hand_back_resumes_the_bot(
+        bot: RunningBot) -> None:
+    session = new_sender("widget")
+    received: asyncio.Queue = asyncio.Queue()
+    client = socketio.AsyncClient(reconnection=False)
+    client.on("bot_uttered", received.put_nowait)
+    await client.connect(bot.url, socketio_path="/socket.io", transports=["polling"],
+                         wait_timeout=30)
+
+    async def say(text: str) -> None:
+        await client.emit("user_uttered", {"message": text, "session_id": session})
+
+    async def next_text(timeout: float = 60) -> str:
+        return (await asyncio.wait_for(received.get(), timeout)).get("text", "")
+
+    try:
+        await client.emit("session_request", {"session_id": session})
+        await asyncio.sleep(1)
+        await say("je voudrais parler à un conseiller")
+        assert HANDED_OVER in await next_text()
+        handoff = await asyncio.to_thread(handoff_of, bot, session)
+        assert handoff.channel == "socketio"
+
+        taken = await asyncio.to_thread(inbox_post, bot, handoff.id, "take", agent="Julie")
+        assert taken.status_code == 303
+        reply = await asyncio.to_thread(inbox_post, bot, handoff.id, "reply", agent="Julie",
+                                        text="Bonjour, c'est Julie : je regarde votre commande.")
+        assert reply.status_code == 303 and "notice=sent" in reply.headers["Location"]
+        assert await next_text() == "Bonjour, c'est Julie : je regarde votre commande."
+
+        events = (await asyncio.to_thread(tracker, bot, session))["events"]
+        agent_events = [e for e in events if e["event"] == "bot"
+                        and (e.get("metadata") or {}).get(AGENT_METADATA_KEY) == "Julie"]
+        assert len(agent_events) == 1
+        stored = await asyncio.to_thread(handoffs(bot).get, handoff.id)
+        assert stored.status == HandoffStatus.ASSIGNED and stored.agent == "Julie"
+        assert stored.transcript[-1] == {**stored.transcript[-1], "from": "agent",
+                                         "agent": "Julie"}
+
+        await say("merci, j'attends")
+        with pytest.raises(asyncio.TimeoutError):  # still paused: the bot stays silent
+            await next_text(timeout=5)
+
+        closed = await asyncio.to_thread(inbox_post, bot, handoff.id, "close")
+        assert closed.status_code == 303
+        assert "vous redonne la parole" in await next_text()
+        assert (await asyncio.to_thread(handoffs(bot).get, handoff.id)).status == \
+            HandoffStatus.CLOSED
+        await say("bonjour")
+        assert "Je suis l'assistant virtuel" in await next_text()
+    finally:
+        await client.disconnect()
+
+
+def test_a_rest_customer_gets_the_reply_in_the_conversation_only(bot: RunningBot) -> None:
+    sender = new_sender("rest-reply")
+    handoff = hand_over(bot, sender)
+    reply = inbox_post(bot, handoff.id, "reply", agent="Paul", text="Je vous réponds.")
+    assert reply.status_code == 303 and "notice=stored" in reply.headers["Location"]
+    events = tracker(bot, sender)["events"]
+    assert [e["text"] for e in events if e["event"] == "bot"][-1] == "Je vous réponds."
+    assert inbox_post(bot, handoff.id, "reply", agent="Paul", text="  ").status_code == 400
+    assert inbox_post(bot, 999_999, "reply", agent="Paul", text="x").status_code == 404
+
+
+# ------------------------------------------------------------------ command line
+
+def test_the_cli_lists_shows_and_closes_a_handoff(bot: RunningBot) -> None:
+    sender = new_sender("cli")
+    handoff = hand_over(bot, sender)
+    bot.say(sender, "je suis toujours là")
+
+    listed = cli(bot, "list")
+    assert listed.returncode == 0, listed.stderr
+    assert f"{handoff.id:>5}  open" in listed.stdout
+    shown = cli(bot, "show", str(handoff.id))
+    assert shown.returncode == 0, shown.stderr
+    assert "customer: je suis toujours là" in shown.stdout
+    assert cli(bot, "show", "999999").returncode != 0
+
+    closed = cli(bot, "close", str(handoff.id))
+    assert closed.returncode == 0, closed.stderr
+    assert handoffs(bot).get(handoff.id).status == HandoffStatus.CLOSED
+    assert tracker(bot, sender)["paused"] is False
+    assert any("Je suis l'assistant virtuel" in t for t in bot.texts(sender, "bonjour"))
+
+
+# ------------------------------------------------------------------ helpdesk webhook
+
+def test_a_handoff_the_helpdesk_missed_is_posted_by_retry(bot: RunningBot) -> None:
+    """The test servers' helpdesk URL has nobody listening: the handoff stays pending."""
+    sender = new_sender("helpdesk")
+    handoff = hand_over(bot, sender)
+    deadline = time.monotonic() + 60
+    while handoffs(bot).get(handoff.id).webhook_attempts == 0:  # background attempt
+        assert time.monotonic() < deadline, "the action server never tried the helpdesk"
+        time.sleep(0.5)
+    assert handoffs(bot).get(handoff.id).webhook_state == WebhookState.PENDING
+
+    port = int(bot.helpdesk_url.rsplit(":", 1)[1].split("/", 1)[0])
+    receiver = HelpdeskReceiver(port)
+    try:
+        retried = cli(bot, "retry")
+    finally:
+        receiver.close()
+    assert retried.returncode == 0, retried.stderr
+    [payload] = [p for p in receiver.received if p["id"] == handoff.id]
+    assert payload["conversation_id"] == sender
+    assert payload["reason"] == "customer_request"
+    assert any("conseiller" in entry["text"] for entry in payload["transcript"])
+    assert handoffs(bot).get(handoff.id).webhook_state == WebhookState.DELIVERED
