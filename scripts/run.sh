@@ -44,6 +44,12 @@ if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
     echo "RASA_AUTH_TOKEN was not set; generated one for this run: $RASA_AUTH_TOKEN"
 fi
 export RASA_AUTH_TOKEN
+# The agent inbox of the human handoff (channels/agent_inbox.py) needs its own token.
+if [ -z "${AGENT_TOKEN:-}" ]; then
+    AGENT_TOKEN=$($BIN/python -c 'import secrets; print(secrets.token_urlsafe(24))')
+    echo "AGENT_TOKEN was not set; generated one for this run: $AGENT_TOKEN"
+fi
+export AGENT_TOKEN
 
 $BIN/rasa run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
     --enable-api --auth-token "$RASA_AUTH_TOKEN" --cors "*" --port "$RASA_PORT" &
@@ -70,6 +76,9 @@ sav-bot is ready.
       -d '{"sender": "moi", "message": "Bonjour, où en est ma commande ?"}'
   Or in a terminal:  make shell
   HTTP API (token):  curl -s "localhost:$RASA_PORT/status?token=\$RASA_AUTH_TOKEN"
+  Agent inbox (human handoff):
+    http://localhost:$RASA_PORT/webhooks/agent_inbox/?token=$AGENT_TOKEN
+  Handoffs in a terminal: RASA_AUTH_TOKEN=... .venv/bin/savbot handoffs list|show ID|close ID
   Demo orders:       .venv/bin/savbot orders seed --count 6 (prints number + e-mail pairs)
 Ctrl-C stops the servers.
 MSG
