@@ -14,6 +14,9 @@ verify-token handshake, ``POST /webhooks/facebook/webhook`` receives the page's 
   it looks the hash function named by the sender up in :mod:`hashlib`). While the secret or
   the page token is still the placeholder :data:`PLACEHOLDER` (or empty), Messenger counts
   as not configured: every POST gets 403, so nobody can sign with a public default;
+- the webhook answers 200 at once and hands the messages to the bot in the background, one
+  customer's messages in order (Rasa answers only when the bot is done, and Meta re-delivers
+  events that are not acknowledged quickly);
 - every event of a batch is handled (Rasa stops after the first one); events that are no
   customer message (delivery, read, echo, standby, reaction, postback without payload,
   malformed entries, garbage or non-object JSON) get 200 and are ignored instead of a 500;
@@ -472,9 +475,14 @@ class GraphApi:
     secret is known, as Meta recommends.
     """
 
-    def __init__(self, settings: MessengerSettings, timeout_s: float = GRAPH_TIMEOUT_S) -> None:
+    def __init__(self, settings: MessengerSettings, timeout_s: float = GRAPH_TIMEOUT_S,
+                 session: aiohttp.ClientSession | None = None) -> None:
+        """``session``: an open session to reuse (one connection for the calls of a turn);
+        without it, each call opens and closes its own.
+        """
         self.settings = settings
         self.timeout_s = timeout_s
+        self.session = session
 
     def _params(self) -> dict[str, str]:
         params = {"access_token": self.settings.page_access_token}
@@ -489,18 +497,26 @@ class GraphApi:
         url = f"{self.settings.graph_url}/me/messages"
         timeout = aiohttp.ClientTimeout(total=timeout_s or self.timeout_s)
         try:
-            async with aiohttp.ClientSession(timeout=timeout) as session:
-                async with session.post(url, params=self._params(), json=body) as answer:
-                    if answer.status < 300:
-                        return True
-                    detail = (await answer.text())[:500]
+            if self.session is not None and not self.session.closed:
+                status, detail = await self._post(self.session, url, body, timeout)
+            else:
+                async with aiohttp.ClientSession() as session:
+                    status, detail = await self._post(session, url, body, timeout)
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             logger.error("Messenger Send API unreachable (%s) for %s: %r", url,
                          body.get("recipient"), error)
             return False
-        logger.error("Messenger Send API answered %s for %s: %s", answer.status,
+        if status < 300:
+            return True
+        logger.error("Messenger Send API answered %s for %s: %s", status,
                      body.get("recipient"), detail)
         return False
+
+    async def _post(self, session: aiohttp.ClientSession, url: str, body: dict[str, Any],
+                    timeout: aiohttp.ClientTimeout) -> tuple[int, str]:
+        async with session.post(url, params=self._params(), json=body,
+                                timeout=timeout) as answer:
+            return answer.status, ("" if answer.status < 300 else (await answer.text())[:500])
 
     async def send_message(self, recipient_id: str, message: dict[str, Any]) -> bool:
         """Send one Send API ``message`` object to ``recipient_id`` (a reply, ``RESPONSE``)."""
@@ -604,6 +620,11 @@ class CustomerFacebookInput(FacebookInput):
             verify_token=fb_verify, app_secret=fb_secret, page_access_token=fb_access_token,
             graph_url=(graph_url or load_messenger_settings().graph_url).rstrip("/"))
         self._seen: OrderedDict[str, None] = OrderedDict()
+        # Background handling: one lock per customer keeps their messages in order; tasks
+        # are referenced until done (asyncio only keeps weak references).
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._queued: dict[str, int] = {}
+        self._tasks: set[asyncio.Task] = set()
         if not self.settings.can_receive:
             logger.info("Messenger is not configured (FACEBOOK_APP_SECRET / "
                         "FACEBOOK_PAGE_ACCESS_TOKEN): its webhook rejects every message")
@@ -648,8 +669,7 @@ class CustomerFacebookInput(FacebookInput):
         return True
 
     @staticmethod
-    async def _tracker(request: Request, sender_id: str) -> Any:
-        agent = getattr(request.app.ctx, "agent", None)
+    async def _tracker(agent: Any, sender_id: str) -> Any:
         if agent is None or agent.tracker_store is None:
             return None
         return await agent.tracker_store.retrieve(sender_id)
@@ -660,23 +680,53 @@ class CustomerFacebookInput(FacebookInput):
         await graph.sender_action(sender_id, "mark_seen")
         await graph.sender_action(sender_id, "typing_on")
 
-    async def handle(self, incoming: Incoming, request: Request,
-                     on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        """Hand one customer event to the bot and send its replies (never raises)."""
-        if not self._first_time(incoming.message_id):
-            logger.info("Messenger re-delivered message %s: ignored", incoming.message_id)
-            return
+    def schedule(self, incoming: Incoming, agent: Any,
+                 on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> asyncio.Task:
+        """Handle ``incoming`` in the background (:meth:`handle`), after the messages of the
+        same customer scheduled before it. Returns the task.
+        """
         sender_id = incoming.sender_id
-        output = MessengerOutput(GraphApi(self.settings))
+        lock = self._locks.setdefault(sender_id, asyncio.Lock())
+        self._queued[sender_id] = self._queued.get(sender_id, 0) + 1
+
+        async def run() -> None:
+            try:
+                async with lock:
+                    await self.handle(incoming, agent, on_new_message)
+            except Exception:  # noqa: BLE001 - logged; the other messages go on
+                logger.exception("Messenger message of %s failed", sender_id)
+            finally:
+                self._queued[sender_id] -= 1
+                if not self._queued[sender_id]:
+                    del self._queued[sender_id], self._locks[sender_id]
+
+        task = asyncio.create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def handle(self, incoming: Incoming, agent: Any,
+                     on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """Hand one customer event to the bot (Rasa's ``agent`` gives its tracker store) and
+        send its replies, over one Graph API connection.
+        """
+        async with aiohttp.ClientSession() as session:
+            await self._handle(incoming, agent, on_new_message,
+                               MessengerOutput(GraphApi(self.settings, session=session)))
+
+    async def _handle(self, incoming: Incoming, agent: Any,
+                      on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                      output: MessengerOutput) -> None:
+        sender_id = incoming.sender_id
         tracker = None
         if incoming.attachment_only:
-            tracker = await self._tracker(request, sender_id)
+            tracker = await self._tracker(agent, sender_id)
             if not (tracker and tracker.is_paused()):
                 await output.send_text_message(sender_id, ATTACHMENT_ONLY)
             return
         allowed: set[str] = set()
         if incoming.payload or incoming.text.lstrip().startswith("/"):
-            tracker = await self._tracker(request, sender_id)
+            tracker = await self._tracker(agent, sender_id)
             allowed = offered_payloads(list(tracker.events)) if tracker else set()
         text = customer_text(incoming, allowed)
         metadata: dict[str, Any] = {}
@@ -691,7 +741,7 @@ class CustomerFacebookInput(FacebookInput):
         await output.settle()
         if output.sent:
             return
-        tracker = await self._tracker(request, sender_id)
+        tracker = await self._tracker(agent, sender_id)
         if tracker and tracker.is_paused():
             await output.graph.sender_action(sender_id, "typing_off")
         else:
@@ -719,14 +769,17 @@ class CustomerFacebookInput(FacebookInput):
                 logger.warning("Messenger webhook POST rejected: %s",
                                json.loads(rejection.body)["error"])
                 return rejection
+            # Meta wants a 200 within seconds: the messages are handled in the background.
+            agent = getattr(request.app.ctx, "agent", None)
             for event in messaging_events(request.body):
                 incoming = incoming_message(event)
                 if incoming is None:
                     continue
-                try:
-                    await self.handle(incoming, request, on_new_message)
-                except Exception:  # noqa: BLE001 - one bad event must not lose the others
-                    logger.exception("Messenger event of %s failed", incoming.sender_id)
+                if not self._first_time(incoming.message_id):
+                    logger.info("Messenger re-delivered message %s: ignored",
+                                incoming.message_id)
+                    continue
+                self.schedule(incoming, agent, on_new_message)
             return response.text("EVENT_RECEIVED")
 
         return webhook

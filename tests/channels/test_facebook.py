@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -449,16 +450,14 @@ class FakeTracker:
         return self.paused
 
 
-def fake_request(paused: bool = False) -> Any:
-    """Just enough of a Sanic request for :meth:`CustomerFacebookInput.handle`."""
+def fake_agent(paused: bool = False) -> Any:
+    """Just enough of Rasa's agent for :meth:`CustomerFacebookInput.handle`."""
     from types import SimpleNamespace
 
     async def retrieve(sender_id: str) -> FakeTracker:
         return FakeTracker(paused)
 
-    store = SimpleNamespace(retrieve=retrieve)
-    return SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace(
-        agent=SimpleNamespace(tracker_store=store))))
+    return SimpleNamespace(tracker_store=SimpleNamespace(retrieve=retrieve))
 
 
 async def test_a_failed_or_silent_turn_gets_the_apology(fake_graph):
@@ -469,7 +468,7 @@ async def test_a_failed_or_silent_turn_gets_the_apology(fake_graph):
         received.append(message)
         raise RuntimeError("action server down")
 
-    await made.handle(Incoming("u1", "Bonjour\x00", message_id="x1"), fake_request(), crash)
+    await made.handle(Incoming("u1", "Bonjour\x00", message_id="x1"), fake_agent(), crash)
 
     assert received[0].text == "Bonjour" and received[0].sender_id == "u1"
     assert received[0].metadata == {"original_text": "Bonjour\x00"}
@@ -482,12 +481,35 @@ async def test_a_paused_conversation_stays_silent(fake_graph):
     async def silent(message):
         return None
 
-    await made.handle(Incoming("u2", "Bonjour"), fake_request(paused=True), silent)
-    await made.handle(Incoming("u2", attachment_only=True), fake_request(paused=True), silent)
+    await made.handle(Incoming("u2", "Bonjour"), fake_agent(paused=True), silent)
+    await made.handle(Incoming("u2", attachment_only=True), fake_agent(paused=True), silent)
     assert fake_graph.messages_to("u2") == []
-    await made.handle(Incoming("u3", attachment_only=True), fake_request(), silent)
+    await made.handle(Incoming("u3", attachment_only=True), fake_agent(), silent)
     assert [c["body"]["message"] for c in fake_graph.messages_to("u3")] == \
         [{"text": ATTACHMENT_ONLY}]
+
+
+async def test_one_customers_messages_are_handled_in_order(fake_graph):
+    import asyncio
+
+    made = CustomerFacebookInput("v", SECRET, "t", graph_url=fake_graph.url)
+    handled = []
+
+    async def slow_first(message):
+        if message.text == "premier":
+            await asyncio.sleep(0.3)
+        handled.append(message.text)
+        await message.output_channel.send_text_message(message.sender_id, message.text)
+
+    tasks = [made.schedule(Incoming("u4", text), fake_agent(), slow_first)
+             for text in ("premier", "deuxième", "troisième")]
+    tasks.append(made.schedule(Incoming("u5", "autre client"), fake_agent(), slow_first))
+    await asyncio.gather(*tasks)
+
+    assert handled == ["autre client", "premier", "deuxième", "troisième"]
+    assert [c["body"]["message"]["text"] for c in fake_graph.messages_to("u4")] == \
+        ["premier", "deuxième", "troisième"]
+    assert made._locks == {} and made._queued == {}
 
 
 # ------------------------------------------- end to end: the running bot's webhook
@@ -531,11 +553,35 @@ def post(bot, payload: Any = None, *, raw: bytes | None = None,
                                   **(signed if headers is None else headers)})
 
 
+def wait_for(condition: Callable[[], Any], what: str, timeout_s: float = 120) -> Any:
+    """Poll ``condition`` until it returns something true (the channel answers Meta at
+    once and handles messages in the background)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def turn_done(bot, psid: str, user_messages: int) -> None:
+    """Wait until the bot has finished its turn after customer message ``user_messages``
+    (the tracker is saved after the replies are sent)."""
+    def done() -> bool:
+        state = tracker(bot, psid)
+        events = state["events"] or [{}]
+        return len([e for e in events if e.get("event") == "user"]) >= user_messages and (
+            state.get("paused") or events[-1].get("name") == "action_listen")
+    wait_for(done, f"the bot's turn in {psid}")
+
+
 def say(bot, graph: FakeGraphApi, psid: str, text: str, **message: Any) -> list[dict]:
     """Send a signed text message; return the Send API messages it produced."""
-    before = len(graph.messages_to(psid))
+    before, users = len(graph.messages_to(psid)), len(user_texts(bot, psid))
     answer = post(bot, page(text_event(psid, text, **message)))
     assert answer.status_code == 200, answer.text
+    turn_done(bot, psid, users + 1)
     return [call["body"]["message"] for call in graph.messages_to(psid)[before:]]
 
 
@@ -586,7 +632,7 @@ def test_the_sha1_signature_alone_is_accepted(bot, graph):
     body = json.dumps(page(text_event(psid, "Bonjour"))).encode()
     sha1 = {"X-Hub-Signature": signature_headers(FACEBOOK_APP_SECRET, body)["X-Hub-Signature"]}
     assert post(bot, raw=body, headers=sha1).status_code == 200
-    assert graph.messages_to(psid)
+    wait_for(lambda: graph.messages_to(psid), "a reply")
 
 
 @pytest.mark.e2e
@@ -651,6 +697,8 @@ def test_every_message_of_a_batch_is_answered(bot, graph):
     answer = post(bot, page(text_event("fb-batch-1", "Bonjour"),
                             text_event("fb-batch-2", "Combien coûtent les frais de retour ?")))
     assert answer.status_code == 200
+    turn_done(bot, "fb-batch-1", 1)
+    turn_done(bot, "fb-batch-2", 1)
     assert graph.messages_to("fb-batch-1") and graph.messages_to("fb-batch-2")
 
 
@@ -659,6 +707,7 @@ def test_a_redelivered_message_is_handled_once(bot, graph):
     event = text_event("fb-again", "Bonjour", mid="m-fb-again-1")
     for _ in range(2):
         assert post(bot, page(event)).status_code == 200
+    turn_done(bot, "fb-again", 1)  # the second one was dropped before the answer
     assert user_texts(bot, "fb-again") == ["Bonjour"]
 
 
@@ -689,7 +738,8 @@ def test_a_photo_gets_a_french_reply_without_reaching_the_bot(bot, graph):
              "message": {"mid": "photo-1", "attachments": [
                  {"type": "image", "payload": {"url": "https://x/colis.jpg"}}]}}
     assert post(bot, page(event)).status_code == 200
-    assert [c["body"]["message"] for c in graph.messages_to(psid)] == [{"text": ATTACHMENT_ONLY}]
+    sent = wait_for(lambda: graph.messages_to(psid), "the reply to a photo")
+    assert [c["body"]["message"] for c in sent] == [{"text": ATTACHMENT_ONLY}]
     assert user_texts(bot, psid) == []
 
 
@@ -710,6 +760,7 @@ def test_buttons_fit_messenger_and_an_offered_button_is_obeyed(bot, graph):
     answer = post(bot, page(postback_event(psid, "Aide d'un conseiller", "/request_human")))
 
     assert answer.status_code == 200
+    turn_done(bot, psid, 3)
     assert tracker(bot, psid)["latest_message"]["intent"]["name"] == "request_human"
 
 
@@ -719,6 +770,7 @@ def test_a_button_no_longer_offered_is_read_as_its_title(bot, graph):
     say(bot, graph, psid, "Bonjour")
     post(bot, page(postback_event(psid, "Réessayer", '/check_order_status{"order_number": '
                                                     '"104522"}')))
+    turn_done(bot, psid, 2)
     assert user_texts(bot, psid)[-1] == "Réessayer"
 
 
@@ -727,7 +779,9 @@ def test_a_graph_api_failure_is_no_webhook_failure(bot, graph):
     graph.status = 500
     try:
         answer = post(bot, page(text_event("fb-graph-down", "Bonjour")))
+        assert answer.status_code == 200
+        wait_for(lambda: graph.messages_to("fb-graph-down"), "an attempt")  # failure logged
+        turn_done(bot, "fb-graph-down", 1)
     finally:
         graph.status = 200
-    assert answer.status_code == 200
-    assert graph.messages_to("fb-graph-down")  # attempted, failure logged
+    assert say(bot, graph, "fb-graph-down", "Merci")  # the conversation goes on
