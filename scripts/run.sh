@@ -66,6 +66,12 @@ until curl -fs "http://localhost:$RASA_PORT/" >/dev/null 2>&1; do
     done
     sleep 1
 done
+if [ "${FACEBOOK_APP_SECRET:-not-configured}" = not-configured ] ||
+   [ "${FACEBOOK_PAGE_ACCESS_TOKEN:-not-configured}" = not-configured ]; then
+    MESSENGER="off (set FACEBOOK_VERIFY_TOKEN, FACEBOOK_APP_SECRET, FACEBOOK_PAGE_ACCESS_TOKEN)"
+else
+    MESSENGER="https://<this server>/webhooks/facebook/webhook (port $RASA_PORT)"
+fi
 cat <<MSG
 
 sav-bot is ready.
@@ -80,6 +86,7 @@ sav-bot is ready.
     http://localhost:$RASA_PORT/webhooks/agent_inbox/?token=$AGENT_TOKEN
   Handoffs in a terminal: RASA_AUTH_TOKEN=... .venv/bin/savbot handoffs list|show ID|close ID
   Demo orders:       .venv/bin/savbot orders seed --count 6 (prints number + e-mail pairs)
+  Messenger webhook: $MESSENGER (README, "Facebook Messenger")
 Ctrl-C stops the servers.
 MSG
 wait -n "${pids[@]}"
