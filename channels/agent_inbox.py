@@ -67,8 +67,9 @@ NOTICES = {
     "taken": "Conversation prise en charge.",
     "sent": "Réponse envoyée au client.",
     "stored": "Réponse enregistrée dans la conversation, mais elle n'a pas pu être envoyée en "
-              "direct (canal REST, widget fermé ou Messenger indisponible) : le client la "
-              "verra dans l'historique de la conversation.",
+              "direct (canal REST, widget fermé, ou Messenger plus de 24 h après le dernier "
+              "message du client) : le client risque de ne pas la voir. Répondez-lui aussi "
+              "par e-mail si vous avez son adresse.",
     "closed": "Conversation rendue à l'assistant virtuel.",
 }
 
