@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import sessionmaker
 
 from actions.config import Settings, load_settings
@@ -237,6 +237,22 @@ class HandoffRepository:
             session.flush()
             session.expunge(handoff)
             return handoff
+
+    def delete(self, conversation_ids: Iterable[str] = (), email: str | None = None) -> int:
+        """Delete the handoffs of ``conversation_ids`` and those whose customer e-mail is
+        ``email`` (RGPD erasure, retention purge); returns how many were deleted."""
+        ids = list(conversation_ids)
+        deleted = 0
+        with self._sessions.begin() as session:
+            for start in range(0, len(ids), 500):
+                result = session.execute(delete(Handoff).where(
+                    Handoff.conversation_id.in_(ids[start:start + 500])))
+                deleted += result.rowcount or 0
+            if email:
+                result = session.execute(delete(Handoff).where(
+                    Handoff.customer_email == email.strip().lower()))
+                deleted += result.rowcount or 0
+        return deleted
 
     def pending_webhooks(self, limit: int = 50) -> list[Handoff]:
         """Handoffs the helpdesk webhook has not received yet, oldest first."""

@@ -86,11 +86,21 @@ def privacy() -> None:
     """RGPD: erase a customer's data, purge old conversations (TRACKER_STORE_URL)."""
 
 
-def _report(deletion: Deletion, what: str) -> None:
+def _report(deletion: Deletion, what: str, email: str | None = None) -> None:
     for conversation in deletion.conversations:
         click.echo(f"  deleted conversation {conversation}")
     click.echo(f"{len(deletion.conversations)} conversation(s), {deletion.events} event(s) "
                f"deleted ({what})")
+    # Human handoff records hold the same conversations (and the customer's e-mail).
+    from actions.handoff_repository import HandoffRepository
+
+    try:
+        handoffs = HandoffRepository.from_settings(load_settings()).delete(
+            deletion.conversations, email=email)
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"handoff records not deleted: {exc}") from exc
+    if handoffs:
+        click.echo(f"{handoffs} handoff record(s) deleted")
 
 
 @privacy.command("erase")
@@ -103,7 +113,7 @@ def privacy_erase(email: str) -> None:
         raise click.BadParameter(str(exc), param_hint="--email") from exc
     except SQLAlchemyError as exc:
         raise click.ClickException(f"conversation store error: {exc}") from exc
-    _report(deletion, f"e-mail {email.strip().lower()}")
+    _report(deletion, f"e-mail {email.strip().lower()}", email=email.strip().lower())
 
 
 @privacy.command("purge")

@@ -71,7 +71,8 @@ async def test_purge_deletes_conversations_inactive_for_longer_than_the_retentio
 async def test_the_cli_prints_what_it_deleted(tmp_path) -> None:
     path = tmp_path / "conversations.db"
     await store_conversations(path, time.time())
-    env = {"TRACKER_STORE_URL": f"sqlite:///{path}"}
+    env = {"TRACKER_STORE_URL": f"sqlite:///{path}",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'orders.db'}"}  # handoff records
 
     erased = CliRunner().invoke(main, ["privacy", "erase", "--email", "luc.martin@example.com"],
                                 env=env)
