@@ -213,7 +213,11 @@ class ActionRequestHuman(Action):
         after_form = before is not events
         reason = handoff_reason(before, tracker.get_slot("order_lookup_failures"))
         email = known_email(tracker)
-        next_day = french_day(hours.next_opening(now).date())
+        try:
+            next_day = french_day(hours.next_opening(now).date())
+        except ValueError:  # no working day within a year: a configuration error
+            logger.exception("support hours: no next working day")
+            next_day = "prochain jour ouvré"
 
         if reason == "bot_failed" and not after_form:
             dispatcher.utter_message(response="utter_handoff_not_understood")
