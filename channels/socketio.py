@@ -14,6 +14,10 @@ so any Rasa widget (rasa-webchat) talks to it. On top of Rasa's channel:
   :data:`~channels.rest.APOLOGY`;
 - a malformed event (not an object, no or bad ``session_id``) gets a French reply on the
   socket instead of a traceback in the server log and silence;
+- a widget only resumes conversations this channel started: a requested session id that is
+  not of the form the channel issues (:func:`issued_session_id`, 32 hex digits) is replaced by
+  a new one, and a socket can only post to the session it asked for. So nobody joins a REST
+  or Messenger conversation (and reads its replies) by sending its sender id;
 - with ``session_persistence`` the socket really joins the room named after its session id:
   Rasa 3.6.21 calls python-socketio 5's coroutine ``AsyncServer.enter_room`` without
   ``await``, so with the installed python-socketio the room is never joined and no reply
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -62,6 +67,15 @@ def valid_session_id(value: Any) -> bool:
     channel's ``sender``)."""
     return (isinstance(value, str) and bool(value.strip()) and len(value) <= MAX_SENDER_CHARS
             and clean_text(value) == value and "\n" not in value and "\t" not in value)
+
+
+_ISSUED_SESSION_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def issued_session_id(value: Any) -> bool:
+    """Whether ``value`` has the form of the session ids this channel issues
+    (``uuid.uuid4().hex``: 32 lower-case hex digits)."""
+    return isinstance(value, str) and _ISSUED_SESSION_ID.fullmatch(value) is not None
 
 
 async def push_to_session(session_id: str, message: dict[str, Any]) -> bool:
@@ -138,11 +152,15 @@ class CustomerSocketIOInput(SocketIOInput):
         return await agent.tracker_store.retrieve(sender_id)
 
     def _session_id_of(self, sid: str, data: dict[str, Any]) -> str | None:
-        """The conversation id of a message event, or None when it has no valid one."""
+        """The conversation id of a message event, or None when it has none, or one the
+        socket did not get from ``session_request``."""
         if not self.session_persistence:
             return sid
         session_id = data.get("session_id")
-        return session_id if valid_session_id(session_id) else None
+        if not valid_session_id(session_id) or self.sio is None:
+            return None
+        joined = self.sio.rooms(sid, namespace=self.namespace)
+        return session_id if session_id != sid and session_id in joined else None
 
     def _metadata_of(self, data: dict[str, Any]) -> dict[str, Any]:
         metadata = data.get(self.metadata_key or "metadata")
@@ -184,7 +202,7 @@ class CustomerSocketIOInput(SocketIOInput):
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = requested if valid_session_id(requested) else uuid.uuid4().hex
+            session_id = requested if issued_session_id(requested) else uuid.uuid4().hex
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
@@ -218,4 +236,5 @@ class CustomerSocketIOInput(SocketIOInput):
         return webhook
 
 
-__all__ = ["CustomerSocketIOInput", "push_to_session", "valid_session_id"]
+__all__ = ["CustomerSocketIOInput", "issued_session_id", "push_to_session",
+           "valid_session_id"]

@@ -14,9 +14,13 @@ from channels.rest import APOLOGY, EMPTY_MESSAGE
 from channels.socketio import (
     UNREADABLE_EVENT,
     CustomerSocketIOInput,
+    issued_session_id,
     push_to_session,
     valid_session_id,
 )
+
+#: Session ids of the form the channel issues (uuid4().hex).
+SESSION_A, SESSION_B, SESSION_C = "a" * 32, "b" * 32, "c" * 32
 
 
 class Widgets:
@@ -71,6 +75,9 @@ def test_session_ids_follow_the_rest_channel_rules() -> None:
     assert valid_session_id("0f1e2d3c4b5a")
     for bad in (None, 42, "", "   ", "a\x00b", "a\nb", "x" * 129):
         assert not valid_session_id(bad)
+    assert issued_session_id("0123456789abcdef" * 2)
+    for other in ("1234567890123456", "e2e-order", "0123456789ABCDEF" * 2, "0" * 33, None):
+        assert not issued_session_id(other)
 
 
 async def test_push_without_a_socketio_channel_in_the_process(monkeypatch) -> None:
@@ -80,20 +87,20 @@ async def test_push_without_a_socketio_channel_in_the_process(monkeypatch) -> No
 
 async def test_push_reaches_every_socket_of_the_session_and_only_them(widgets) -> None:
     first, second, other = [await widgets.connect(e) for e in ("eio-1", "eio-2", "eio-3")]
-    assert await push_to_session("session-a", {"text": "Un conseiller arrive."}) is False
-    await widgets.event("session_request", first, {"session_id": "session-a"})
-    await widgets.event("session_request", second, {"session_id": "session-a"})  # reload
-    await widgets.event("session_request", other, {"session_id": "session-b"})
-    assert widgets.to("eio-1", "session_confirm") == ["session-a"]
+    assert await push_to_session(SESSION_A, {"text": "Un conseiller arrive."}) is False
+    await widgets.event("session_request", first, {"session_id": SESSION_A})
+    await widgets.event("session_request", second, {"session_id": SESSION_A})  # reload
+    await widgets.event("session_request", other, {"session_id": SESSION_B})
+    assert widgets.to("eio-1", "session_confirm") == [SESSION_A]
 
-    assert await push_to_session("session-a", {"text": "Un conseiller arrive."}) is True
+    assert await push_to_session(SESSION_A, {"text": "Un conseiller arrive."}) is True
     assert widgets.to("eio-1") == widgets.to("eio-2") == [{"text": "Un conseiller arrive."}]
     assert widgets.to("eio-3") == []
-    assert await push_to_session("session-c", {"text": "x"}) is False
+    assert await push_to_session(SESSION_C, {"text": "x"}) is False
 
     await widgets.sio.manager.disconnect(first, "/")
     await widgets.sio.manager.disconnect(second, "/")
-    assert await push_to_session("session-a", {"text": "Toujours là ?"}) is False
+    assert await push_to_session(SESSION_A, {"text": "Toujours là ?"}) is False
 
 
 async def test_session_request_without_a_valid_id_gets_a_new_one(widgets) -> None:
@@ -107,14 +114,29 @@ async def test_session_request_without_a_valid_id_gets_a_new_one(widgets) -> Non
 
 async def test_messages_are_cleaned_like_on_the_rest_channel(widgets) -> None:
     sid = await widgets.connect("eio-1")
-    await widgets.event("session_request", sid, {"session_id": "s1"})
+    await widgets.event("session_request", sid, {"session_id": SESSION_A})
     for text in ("bon\x00jour", '/check_order_status{"order_number": "104522"}', "   ", None):
-        await widgets.event("user_uttered", sid, {"message": text, "session_id": "s1"})
+        await widgets.event("user_uttered", sid, {"message": text, "session_id": SESSION_A})
     assert [m.text for m in widgets.received] == [
         "bonjour", 'check_order_status{"order_number": "104522"}', EMPTY_MESSAGE, EMPTY_MESSAGE]
     assert widgets.received[0].metadata == {"original_text": "bon\x00jour"}
-    assert {m.sender_id for m in widgets.received} == {"s1"}
+    assert {m.sender_id for m in widgets.received} == {SESSION_A}
     assert widgets.to("eio-1") == [{"text": "Bien reçu."}] * 4
+
+
+async def test_a_widget_cannot_take_over_another_conversation(widgets) -> None:
+    """Neither a REST / Messenger sender id nor another widget's session can be joined."""
+    owner, intruder = await widgets.connect("eio-1"), await widgets.connect("eio-2")
+    await widgets.event("session_request", owner, {"session_id": SESSION_A})
+    await widgets.event("session_request", intruder, {"session_id": "1234567890123456"})
+    (given,) = widgets.to("eio-2", "session_confirm")
+    assert given != "1234567890123456" and issued_session_id(given)
+
+    await widgets.event("user_uttered", intruder, {"message": "bonjour", "session_id": SESSION_A})
+    await widgets.event("user_uttered", intruder, {"message": "bonjour", "session_id": intruder})
+    assert widgets.received == []
+    assert widgets.to("eio-2") == [{"text": UNREADABLE_EVENT}] * 2
+    assert widgets.to("eio-1") == []
 
 
 async def test_unreadable_events_get_a_french_reply(widgets) -> None:
@@ -135,6 +157,7 @@ async def test_never_silent(monkeypatch, failure: str) -> None:
 
     widgets = Widgets(broken)
     sid = await widgets.connect("eio-1")
-    await widgets.event("session_request", sid, {"session_id": "s1"})
-    await widgets.event("user_uttered", sid, {"message": "où est ma commande", "session_id": "s1"})
+    await widgets.event("session_request", sid, {"session_id": SESSION_A})
+    await widgets.event("user_uttered", sid,
+                        {"message": "où est ma commande", "session_id": SESSION_A})
     assert widgets.to("eio-1") == [{"text": APOLOGY}]
