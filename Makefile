@@ -78,7 +78,7 @@ chromium: ## Install Debian's chromium for the browser tests (only when /usr/bin
 	@scripts/install_chromium.sh
 
 lint: install ## ruff
-	$(BIN)/ruff check actions savbot tests
+	$(BIN)/ruff check actions channels components savbot tests
 
 clean: ## Remove trained models and test results (keeps var/ and .venv)
 	rm -rf models results reports
