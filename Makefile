@@ -16,6 +16,8 @@ export ACTION_ENDPOINT_URL   ?= http://localhost:5055/webhook
 export LOCK_STORE_TYPE       ?= in_memory
 export REDIS_HOST            ?= localhost
 export REDIS_PORT            ?= 6379
+export REDIS_PASSWORD        ?=
+export REDIS_KEY_PREFIX      ?=
 export TF_CPP_MIN_LOG_LEVEL  ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 # Messenger (credentials.yml): the placeholder leaves it off; its webhook then rejects posts.
@@ -23,7 +25,7 @@ export FACEBOOK_VERIFY_TOKEN      ?= not-configured
 export FACEBOOK_APP_SECRET        ?= not-configured
 export FACEBOOK_PAGE_ACCESS_TOKEN ?= not-configured
 
-.PHONY: help run test install train validate evaluate bench shell lint clean web chromium
+.PHONY: help run test install train validate evaluate bench shell lint clean web chromium services
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,7 +36,7 @@ run: install web $(MODEL) ## Seed the order database if needed, then start the b
 test: install validate web chromium $(MODEL) ## Validate the data, run the conversation, unit and end-to-end tests
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml \
 		--e2e --fail-on-prediction-errors --out results/core
-	$(BIN)/pytest -q
+	scripts/services.sh run $(BIN)/pytest -q
 
 install: $(STAMP) ## Create .venv with Python 3.10 and install the project
 
@@ -60,6 +62,9 @@ evaluate: install ## NLU evaluation on the held-out set vs the `rasa init` pipel
 bench: install ## Speed vs the `rasa init` defaults (reports/bench.json; BENCH_ARGS=--quick: smoke run)
 	@if [ -x scripts/services.sh ]; then scripts/services.sh run $(BIN)/python -m savbot.bench $(BENCH_ARGS); \
 	else $(BIN)/python -m savbot.bench $(BENCH_ARGS); fi
+
+services: ## Start PostgreSQL and Redis on loopback (apt installs them if missing); print their env
+	@scripts/services.sh start && scripts/services.sh env && echo "# stop: scripts/services.sh stop"
 
 shell: install $(MODEL) ## Talk to the bot in the terminal (starts the action server too)
 	@scripts/run.sh shell

@@ -182,7 +182,10 @@ class Stack:
     started, stopped and restarted on the same databases (SQLite files under ``folder``).
     """
 
-    def __init__(self, folder: Path, database_url: str, with_actions: bool = True) -> None:
+    def __init__(self, folder: Path, database_url: str, with_actions: bool = True,
+                 env: dict[str, str] | None = None) -> None:
+        """``env`` overrides the servers' environment (e.g. a PostgreSQL ``TRACKER_STORE_URL``,
+        ``LOCK_STORE_TYPE=redis``, ``SANIC_WORKERS``)."""
         self.folder = folder
         self.actions_port, self.rasa_port = free_port(), free_port()
         self.with_actions = with_actions
@@ -198,6 +201,8 @@ class Stack:
             "LOCK_STORE_TYPE": "in_memory",
             "REDIS_HOST": "localhost",
             "REDIS_PORT": "6379",
+            "REDIS_PASSWORD": "",
+            "REDIS_KEY_PREFIX": "",
             "FACEBOOK_APP_SECRET": FACEBOOK_APP_SECRET,
             "FACEBOOK_VERIFY_TOKEN": FACEBOOK_VERIFY_TOKEN,
             "FACEBOOK_PAGE_ACCESS_TOKEN": FACEBOOK_PAGE_ACCESS_TOKEN,
@@ -212,6 +217,7 @@ class Stack:
             "SUPPORT_HOLIDAYS": "none",
             "RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
             "RASA_AUTH_TOKEN": AUTH_TOKEN,
+            **(env or {}),
         }
         self.processes: dict[str, subprocess.Popen] = {}
         self.bot = RunningBot(f"http://127.0.0.1:{self.rasa_port}", AUTH_TOKEN,
