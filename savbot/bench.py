@@ -221,7 +221,7 @@ FAQ_TEXTS = (
     "Quels sont les frais de livraison ?",
     "Est-ce que je peux annuler ma commande ?",
     "Comment utiliser mon code promo ?",
-    "Quand serai-je remboursé ?",
+    "Combien de temps pour recevoir mon remboursement ?",
 )
 #: Turns per conversation (a new conversation afterwards: the bot allows 5 lookups a minute).
 TURNS_PER_CONVERSATION = 4
@@ -304,9 +304,19 @@ def wait_for_health(server: Server, url: str, timeout_s: float = START_TIMEOUT_S
 
 
 def base_env(**overrides: str) -> dict[str, str]:
-    """The environment of every process the bench starts."""
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-            "SQLALCHEMY_SILENCE_UBER_WARNING": "1", **overrides}
+    """The environment of every process the bench starts. A ``${VAR}`` of ``endpoints.yml``
+    or ``credentials.yml`` missing from the environment (the Makefile exports them all; a
+    bare ``python -m savbot.bench`` may not) is set empty, or Rasa would refuse to start."""
+    import re
+
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "SQLALCHEMY_SILENCE_UBER_WARNING": "1", **overrides}
+    for name in ("endpoints.yml", "credentials.yml"):
+        path = PROJECT_ROOT / name
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        for variable in re.findall(r"\$\{(\w+)\}", text):
+            env.setdefault(variable, "")
+    return env
 
 
 # ------------------------------------------------------------------------ databases
@@ -365,26 +375,51 @@ class TempDatabases:
 @dataclass
 class Turns:
     """Latencies (seconds) of the successful turns and the count of failed ones (HTTP error,
-    timeout, or no reply at all)."""
+    timeout, or a wrong reply: :func:`is_right_reply` with the ``faq`` answers)."""
 
     latencies: list[float]
     errors: int = 0
+    faq: frozenset[str] = frozenset()
 
 
 def lookup_text(order: tuple[str, str]) -> str:
     """A message that asks for the status of ``order`` = (number, e-mail) in one turn."""
-    return f"Où en est ma commande {order[0]} ? Mon e-mail : {order[1]}"
+    return f"Bonjour, je voudrais suivre ma commande {order[0]}, e-mail {order[1]}"
 
 
 def _expected_reply(text: str) -> str | None:
     """What a right reply to ``text`` contains: ``n° <number>`` for a lookup, else None."""
-    if text.startswith("Où en est ma commande "):
-        return f"n° {text.split()[5]}"
+    if text.startswith("Bonjour, je voudrais suivre ma commande "):
+        return f"n° {text.split()[6].rstrip(',')}"
     return None
 
 
+def faq_answers(root: Path = PROJECT_ROOT) -> frozenset[str]:
+    """The texts of every ``utter_faq/<key>`` response (``data/**/*.yml``, ``domain.yml``)."""
+    import yaml
+
+    texts = set()
+    for path in [root / "domain.yml", *(root / "data").rglob("*.yml")]:
+        responses = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses")
+        for name, variants in (responses or {}).items():
+            if name.startswith("utter_faq/"):
+                texts.update(v["text"] for v in variants if "text" in v)
+    return frozenset(texts)
+
+
+def is_right_reply(text: str, replies: list[dict], faq: frozenset[str]) -> bool:
+    """Whether ``replies`` (REST messages) answer ``text``: a lookup names the order, an FAQ
+    question (:data:`FAQ_TEXTS`) gets one of the ``faq`` answers; other texts: any reply."""
+    expected = _expected_reply(text)
+    if expected:
+        return any(expected in m.get("text", "") for m in replies)
+    if text in FAQ_TEXTS:
+        return any(m.get("text") in faq for m in replies)
+    return bool(replies)
+
+
 async def _turn(session, urls: list[str], sender: str, text: str, turns: Turns) -> None:
-    """One REST turn; a lookup turn counts as failed unless a reply names the order."""
+    """One REST turn, sent to one of ``urls`` by conversation; recorded in ``turns``."""
     import zlib
 
     import aiohttp
@@ -396,9 +431,8 @@ async def _turn(session, urls: list[str], sender: str, text: str, turns: Turns) 
         async with session.post(url, json={"sender": sender, "message": text},
                                 timeout=aiohttp.ClientTimeout(total=60)) as response:
             body = await response.json(content_type=None)
-        expected = _expected_reply(text)
-        if response.status == 200 and body and (
-                not expected or any(expected in m.get("text", "") for m in body)):
+        if response.status == 200 and isinstance(body, list) and is_right_reply(
+                text, body, turns.faq):
             turns.latencies.append(time.perf_counter() - started)
         else:
             turns.errors += 1
@@ -409,7 +443,7 @@ async def _turn(session, urls: list[str], sender: str, text: str, turns: Turns) 
 async def _sequential(urls: list[str], texts: list[str], prefix: str) -> Turns:
     import aiohttp
 
-    turns = Turns([])
+    turns = Turns([], faq=faq_answers())
     async with aiohttp.ClientSession() as session:
         for i, text in enumerate(texts):
             await _turn(session, urls, f"{prefix}-{i // TURNS_PER_CONVERSATION}", text, turns)
@@ -428,7 +462,7 @@ async def _concurrent(urls: list[str], users: int, duration_s: float, prefix: st
                       orders: list[tuple[str, str]]) -> tuple[Turns, float]:
     import aiohttp
 
-    turns = Turns([])
+    turns = Turns([], faq=faq_answers())
     deadline = time.perf_counter() + duration_s
 
     async def user(k: int) -> None:
@@ -488,6 +522,22 @@ class Load:
     warmup_turns: int = 10
 
 
+def endpoints_file(folder: Path) -> Path:
+    """``endpoints.yml``, or a copy in ``folder`` with ``password: ${REDIS_PASSWORD}`` added
+    to the lock store when the environment has a Redis password the file does not pass."""
+    import yaml
+
+    endpoints = PROJECT_ROOT / "endpoints.yml"
+    config = yaml.safe_load(endpoints.read_text(encoding="utf-8")) or {}
+    lock_store = config.get("lock_store") or {}
+    if not os.environ.get("REDIS_PASSWORD") or "password" in lock_store:
+        return endpoints
+    config["lock_store"] = {**lock_store, "password": "${REDIS_PASSWORD}"}
+    copy = folder / "endpoints.yml"
+    copy.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return copy
+
+
 def run_setup(setup: Setup, load: Load, folder: Path, databases: TempDatabases,
               orders_url: str, orders: list[tuple[str, str]]) -> dict[str, float | None]:
     """Start ``setup``'s stack on a fresh conversation store, measure it, stop it.
@@ -516,7 +566,8 @@ def run_setup(setup: Setup, load: Load, folder: Path, databases: TempDatabases,
         for i in range(setup.servers):
             port = free_port()
             server = Server(f"rasa{i}", [sys.executable, "-m", "rasa", "run", "--model",
-                                         str(setup.model.path), "--endpoints", "endpoints.yml",
+                                         str(setup.model.path), "--endpoints",
+                                         str(endpoints_file(folder)),
                                          "--credentials", "credentials.yml",
                                          "--port", str(port)],
                             env, folder / f"{setup.label}-rasa{i}.log")
@@ -657,6 +708,127 @@ def conditions(quick: bool, setups: list[Setup], database: str) -> dict:
     }
 
 
+# ------------------------------------------------------------------------ profile
+
+def import_seconds(module: str) -> float:
+    """Wall time of ``import module`` in a fresh interpreter, in seconds."""
+    code = (f"import time; t = time.perf_counter(); import {module}; "
+            "print(time.perf_counter() - t)")
+    result = subprocess.run([sys.executable, "-c", code], env=base_env(), check=True,
+                            capture_output=True, text=True, cwd=PROJECT_ROOT)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def profile_faq_turns(model: Path, turns: int, folder: Path) -> dict:
+    """Where the time and memory of an FAQ turn go, in this process: the Rasa agent of
+    ``model`` on a SQLite tracker store in ``folder`` answers ``turns`` FAQ messages
+    (conversations of :data:`TURNS_PER_CONVERSATION` turns) through ``Agent.handle_message``.
+
+    Returns ``{"turn_ms", "components_ms": {graph node: ms per turn}, "tracker_store_ms":
+    {"retrieve", "save"}, "rss_mb": {"imports", "model"}, "import_s": {...},
+    "top_functions": [...]}`` (times are means per turn, wall clock)."""
+    import asyncio
+    import cProfile
+    import pstats
+
+    import psutil
+
+    process = psutil.Process()
+    import_s = {name: import_seconds(name)
+                for name in ("tensorflow", "sklearn", "rasa.core.agent")}
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.engine.graph import GraphNode
+
+    rss_imports = process.memory_info().rss / 2**20
+    store = SQLTrackerStore(dialect="sqlite", db=str(folder / "profile-conversations.db"))
+    agent = Agent.load(str(model), tracker_store=store)
+    rss_model = process.memory_info().rss / 2**20
+
+    components: dict[str, float] = {}
+    original_call = GraphNode.__call__
+
+    def timed_call(node, *args):
+        started = time.perf_counter()
+        try:
+            return original_call(node, *args)
+        finally:
+            name = node._node_name
+            components[name] = components.get(name, 0.0) + time.perf_counter() - started
+
+    store_s = {"retrieve": 0.0, "save": 0.0}
+    original_retrieve, original_save = store.retrieve, store.save
+
+    async def timed_retrieve(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return await original_retrieve(*args, **kwargs)
+        finally:
+            store_s["retrieve"] += time.perf_counter() - started
+
+    async def timed_save(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return await original_save(*args, **kwargs)
+        finally:
+            store_s["save"] += time.perf_counter() - started
+
+    async def run(n: int, prefix: str) -> float:
+        started = time.perf_counter()
+        for i in range(n):
+            await agent.handle_message(UserMessage(
+                FAQ_TEXTS[i % len(FAQ_TEXTS)], CollectingOutputChannel(),
+                f"{prefix}-{i // TURNS_PER_CONVERSATION}"))
+        return time.perf_counter() - started
+
+    asyncio.run(run(10, "warmup"))
+    GraphNode.__call__ = timed_call
+    store.retrieve, store.save = timed_retrieve, timed_save
+    profiler = cProfile.Profile()
+    try:
+        profiler.enable()
+        elapsed = asyncio.run(run(turns, "profile"))
+        profiler.disable()
+    finally:
+        GraphNode.__call__ = original_call
+        store.retrieve, store.save = original_retrieve, original_save
+    stats = pstats.Stats(profiler)
+    top = sorted(((value[3], f"{func[0].split('site-packages/')[-1]}:{func[1]}({func[2]})")
+                  for func, value in stats.stats.items()), reverse=True)
+    return {
+        "turns": turns,
+        "turn_ms": elapsed / turns * 1000,
+        "components_ms": {name: seconds / turns * 1000 for name, seconds in
+                          sorted(components.items(), key=lambda item: -item[1])},
+        "tracker_store_ms": {key: value / turns * 1000 for key, value in store_s.items()},
+        "rss_mb": {"after_imports": rss_imports, "after_model_load": rss_model},
+        "import_s": import_s,
+        "top_functions_cumulative_ms": [(name, seconds / turns * 1000)
+                                        for seconds, name in top[:25]],
+    }
+
+
+def print_profile(label: str, profile: dict) -> None:
+    """Print :func:`profile_faq_turns`' result."""
+    print(f"\n{label}: FAQ turn in process, {profile['turn_ms']:.1f} ms per turn "
+          f"(cProfile on: slower than without)")
+    print("  graph components (ms per turn):")
+    for name, ms in profile["components_ms"].items():
+        if ms >= 0.05:
+            print(f"    {ms:7.2f}  {name}")
+    store = profile["tracker_store_ms"]
+    print(f"  tracker store: retrieve {store['retrieve']:.2f} ms, save {store['save']:.2f} ms")
+    rss = profile["rss_mb"]
+    print(f"  RSS: {rss['after_imports']:.0f} MB after imports, {rss['after_model_load']:.0f} MB "
+          "with the model")
+    print("  import times (fresh interpreter): " + ", ".join(
+        f"{name} {seconds:.1f} s" for name, seconds in profile["import_s"].items()))
+    print("  top functions (cumulative ms per turn):")
+    for name, ms in profile["top_functions_cumulative_ms"]:
+        print(f"    {ms:7.2f}  {name}")
+
+
 # ------------------------------------------------------------------------ main
 
 def _main(quick: bool, retrain: bool, skip_baseline: bool, order_count: int | None,
@@ -723,6 +895,27 @@ def _main(quick: bool, retrain: bool, skip_baseline: bool, order_count: int | No
                f"{report['conditions']['database']}; written to {out}")
 
 
+def _profile(turns: int, retrain: bool, skip_baseline: bool, out: Path) -> None:
+    models = {"ours": trained_model(OURS_CONFIG, "ours", retrain=retrain)}
+    if not skip_baseline:
+        models["baseline"] = trained_model(BASELINE_CONFIG, "baseline")
+    results = {}
+    for label, model in models.items():
+        with tempfile.TemporaryDirectory(prefix="savbot-profile-") as tmp:
+            # One interpreter per model: the baseline's imports must not count in ours.
+            code = ("import json, sys; from pathlib import Path; from savbot import bench; "
+                    "print(json.dumps(bench.profile_faq_turns(Path(sys.argv[1]), "
+                    "int(sys.argv[2]), Path(sys.argv[3]))))")
+            result = subprocess.run([sys.executable, "-c", code, str(model.path), str(turns),
+                                     tmp], env=base_env(), cwd=PROJECT_ROOT, check=True,
+                                    capture_output=True, text=True)
+            results[label] = json.loads(result.stdout.strip().splitlines()[-1])
+        print_profile(label, results[label])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(f"\nwritten to {out}")
+
+
 def cli():
     """Entry point of ``python -m savbot.bench`` (click options)."""
     import click
@@ -733,12 +926,18 @@ def cli():
     @click.option("--skip-baseline", is_flag=True, help="Only measure sav-bot.")
     @click.option("--orders", "order_count", type=click.IntRange(100, 10_000_000),
                   help="Orders in the database (default 1,000,000; 20,000 with --quick).")
+    @click.option("--profile", "profile_turns", type=int, default=0, metavar="TURNS",
+                  help="Instead of the load: profile TURNS FAQ turns in process per setup "
+                       "(per component, tracker store, imports, memory).")
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
                   default=REPORTS / "bench.json", show_default=True, help="JSON report.")
     def command(quick: bool, retrain: bool, skip_baseline: bool, order_count: int | None,
-                out: Path) -> None:
+                profile_turns: int, out: Path) -> None:
         """Benchmark sav-bot against the `rasa init` configuration (one table)."""
-        _main(quick, retrain, skip_baseline, order_count, out)
+        if profile_turns:
+            _profile(profile_turns, retrain, skip_baseline, out.with_name("bench-profile.json"))
+        else:
+            _main(quick, retrain, skip_baseline, order_count, out)
 
     command()
 

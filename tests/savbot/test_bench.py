@@ -136,6 +136,7 @@ def fake_rasa():
     from aiohttp import web
 
     seen: list[tuple[int, str]] = []
+    answer = sorted(bench.faq_answers())[0]
 
     async def webhook(request: web.Request) -> web.Response:
         body = await request.json()
@@ -147,7 +148,7 @@ def fake_rasa():
             return web.json_response([])
         expected = bench._expected_reply(text)
         return web.json_response([{"text": f"Votre commande {expected} est partie"
-                                   if expected else "Réponse FAQ"}])
+                                   if expected else answer}])
 
     loop = asyncio.new_event_loop()
     ports = [bench.free_port(), bench.free_port()]
@@ -176,7 +177,7 @@ def fake_rasa():
 def test_the_load_counts_failed_and_wrong_turns_and_keeps_conversations_sticky(
         fake_rasa) -> None:
     urls, seen = fake_rasa
-    texts = ["Comment faire un retour ?", "boom", "silence",
+    texts = [bench.FAQ_TEXTS[1], "boom", "silence",
              bench.lookup_text(("104502", "a@example.com"))] * 3
 
     turns = bench.single_conversation(urls, texts, "test")
@@ -201,3 +202,27 @@ def test_concurrent_conversations_report_throughput(fake_rasa) -> None:
     assert summary["msg_per_s"] > 5
     assert {port for port, _ in seen} == {int(url.split(":")[2].split("/")[0])
                                           for url in urls}
+
+
+def test_an_apology_or_a_wrong_order_is_not_a_right_reply() -> None:
+    faq = bench.faq_answers()
+    question = bench.FAQ_TEXTS[0]
+    lookup = bench.lookup_text(("104502", "a@example.com"))
+
+    assert len(faq) >= 20
+    assert bench.is_right_reply(question, [{"text": sorted(faq)[0]}], faq)
+    assert not bench.is_right_reply(question, [{"text": "Désolé, un problème technique."}], faq)
+    assert not bench.is_right_reply(question, [], faq)
+    assert bench.is_right_reply(lookup, [{"text": "Votre commande n° 104502 est partie."}], faq)
+    assert not bench.is_right_reply(lookup, [{"text": "Votre commande n° 104503 ..."}], faq)
+
+
+def test_the_redis_password_is_passed_to_the_lock_store(tmp_path, monkeypatch) -> None:
+    import yaml
+
+    monkeypatch.delenv("REDIS_PASSWORD", raising=False)
+    assert bench.endpoints_file(tmp_path) == bench.PROJECT_ROOT / "endpoints.yml"
+
+    monkeypatch.setenv("REDIS_PASSWORD", "secret")
+    config = yaml.safe_load(bench.endpoints_file(tmp_path).read_text())
+    assert config["lock_store"]["password"] in ("${REDIS_PASSWORD}", "secret")
