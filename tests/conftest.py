@@ -266,14 +266,15 @@ class Stack:
                 process.kill()
 
 
-def seeded_database(folder: Path) -> str:
-    """A SQLite order database for the end-to-end tests; returns its URL.
+def seeded_database(folder: Path, database_url: str | None = None) -> str:
+    """A SQLite order database for the end-to-end tests (or the empty database at
+    ``database_url``, e.g. PostgreSQL), seeded; returns its URL.
 
     Orders: 104522 (shipped, marie.dupont@example.com), 104530 (processing,
     luc.martin@example.com), and 200000-200049 (shipped, client<i>@example.com, tracking
     number TRK2000<i>) for the load test.
     """
-    database_url = f"sqlite:///{folder / 'orders.db'}"
+    database_url = database_url or f"sqlite:///{folder / 'orders.db'}"
     repository = OrderRepository(session_factory(database_url, 3.0))
     repository.create_schema()
     repository.upsert([
