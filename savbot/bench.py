@@ -45,37 +45,52 @@ def training_inputs(config: Path, root: Path = PROJECT_ROOT) -> list[Path]:
 
 def training_hash(config: Path, root: Path = PROJECT_ROOT) -> str:
     """Hex digest (16 characters) of the contents and relative paths of
-    :func:`training_inputs` and of the Rasa version: equal hashes mean equal trainings."""
+    :func:`training_inputs` and of the Rasa version: equal hashes mean equal trainings.
+    YAML files count by their parsed content, so editing a comment does not retrain."""
     import rasa
+    import yaml
 
     digest = hashlib.sha256(f"rasa {rasa.__version__}\n".encode())
     for path in training_inputs(config, root):
         name = path.relative_to(root) if path.is_relative_to(root) else path.name
         digest.update(f"{name}\n".encode())
-        digest.update(path.read_bytes())
+        if path.suffix == ".yml":
+            content = yaml.safe_load(path.read_text(encoding="utf-8"))
+            digest.update(json.dumps(content, sort_keys=True, default=str).encode())
+        else:
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
 class TrainedModel:
     """A model of the cache: ``path`` of the ``.tar.gz``, full ``training_s`` wall time of
-    ``rasa train`` (seconds, empty Rasa cache), and whether this run ``reused`` it."""
+    ``rasa train`` (seconds, empty Rasa cache), whether this run ``reused`` it, and whether
+    it is ``stale`` (trained on other data or config than today's)."""
 
     path: Path
     training_s: float
     reused: bool
+    stale: bool = False
 
 
 def trained_model(config: Path, label: str, cache: Path = MODEL_CACHE,
-                  retrain: bool = False) -> TrainedModel:
+                  retrain: bool = False, allow_stale: bool = False) -> TrainedModel:
     """The model of ``config`` from ``cache``, trained first (``rasa train``, NLU + dialogue,
     on an empty Rasa cache so the time is that of a full training) when missing or
-    ``retrain``. Raises ``subprocess.CalledProcessError`` when training fails (log in
+    ``retrain``; with ``allow_stale``, the newest ``<label>-*`` model of the cache rather
+    than a training. Raises ``subprocess.CalledProcessError`` when training fails (log in
     ``cache/<label>-<hash>.log``)."""
     key = f"{label}-{training_hash(config)}"
     model, meta = cache / f"{key}.tar.gz", cache / f"{key}.json"
     if model.exists() and meta.exists() and not retrain:
         return TrainedModel(model, json.loads(meta.read_text())["training_s"], True)
+    older = sorted((path for path in cache.glob(f"{label}-*.json")
+                    if path.with_suffix("").with_suffix(".tar.gz").exists()),
+                   key=lambda path: path.stat().st_mtime) if cache.is_dir() else []
+    if allow_stale and older and not retrain:
+        return TrainedModel(older[-1].with_suffix("").with_suffix(".tar.gz"),
+                            json.loads(older[-1].read_text())["training_s"], True, stale=True)
     cache.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with (cache / f"{key}.log").open("w") as log, tempfile.TemporaryDirectory() as rasa_cache:
@@ -703,7 +718,8 @@ def conditions(quick: bool, setups: list[Setup], database: str) -> dict:
         "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg(),
         "quick": quick, "database": database,
         "setups": {s.label: {"servers": s.servers, "sanic_workers": s.workers,
-                             "model": s.model.path.name, "model_reused": s.model.reused}
+                             "model": s.model.path.name, "model_reused": s.model.reused,
+                             "model_stale": s.model.stale}
                    for s in setups},
     }
 
@@ -832,7 +848,7 @@ def print_profile(label: str, profile: dict) -> None:
 # ------------------------------------------------------------------------ main
 
 def _main(quick: bool, retrain: bool, skip_baseline: bool, order_count: int | None,
-          out: Path) -> None:
+          out: Path, stale_baseline: bool = False) -> None:
     import click
 
     order_count = order_count or (20_000 if quick else 1_000_000)
@@ -852,10 +868,12 @@ def _main(quick: bool, retrain: bool, skip_baseline: bool, order_count: int | No
         ours = Setup("ours", ours_model, servers=cpus)
     setups = [ours]
     if not skip_baseline:
-        setups.append(Setup("baseline", trained_model(BASELINE_CONFIG, "baseline")))
+        setups.append(Setup("baseline", trained_model(BASELINE_CONFIG, "baseline",
+                                                      allow_stale=stale_baseline)))
     for setup in setups:
         print(f"  {setup.label}: {setup.model.path.name}, training "
-              f"{setup.model.training_s:.0f} s{' (cached)' if setup.model.reused else ''}",
+              f"{setup.model.training_s:.0f} s{' (cached)' if setup.model.reused else ''}"
+              f"{' STALE: trained on older data/config' if setup.model.stale else ''}",
               flush=True)
 
     like = os.environ.get("DATABASE_URL", "sqlite://")
@@ -895,10 +913,12 @@ def _main(quick: bool, retrain: bool, skip_baseline: bool, order_count: int | No
                f"{report['conditions']['database']}; written to {out}")
 
 
-def _profile(turns: int, retrain: bool, skip_baseline: bool, out: Path) -> None:
+def _profile(turns: int, retrain: bool, skip_baseline: bool, out: Path,
+             stale_baseline: bool) -> None:
     models = {"ours": trained_model(OURS_CONFIG, "ours", retrain=retrain)}
     if not skip_baseline:
-        models["baseline"] = trained_model(BASELINE_CONFIG, "baseline")
+        models["baseline"] = trained_model(BASELINE_CONFIG, "baseline",
+                                           allow_stale=stale_baseline)
     results = {}
     for label, model in models.items():
         with tempfile.TemporaryDirectory(prefix="savbot-profile-") as tmp:
@@ -924,6 +944,9 @@ def cli():
     @click.option("--quick", is_flag=True, help="Smoke run: fewer turns, 20,000 orders.")
     @click.option("--retrain", is_flag=True, help="Retrain sav-bot's model (not the baseline).")
     @click.option("--skip-baseline", is_flag=True, help="Only measure sav-bot.")
+    @click.option("--stale-baseline", is_flag=True,
+                  help="Use the newest cached baseline model even if the data changed since "
+                       "(instead of 10-30 min of training); the report says so.")
     @click.option("--orders", "order_count", type=click.IntRange(100, 10_000_000),
                   help="Orders in the database (default 1,000,000; 20,000 with --quick).")
     @click.option("--profile", "profile_turns", type=int, default=0, metavar="TURNS",
@@ -931,13 +954,14 @@ def cli():
                        "(per component, tracker store, imports, memory).")
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
                   default=REPORTS / "bench.json", show_default=True, help="JSON report.")
-    def command(quick: bool, retrain: bool, skip_baseline: bool, order_count: int | None,
-                profile_turns: int, out: Path) -> None:
+    def command(quick: bool, retrain: bool, skip_baseline: bool, stale_baseline: bool,
+                order_count: int | None, profile_turns: int, out: Path) -> None:
         """Benchmark sav-bot against the `rasa init` configuration (one table)."""
         if profile_turns:
-            _profile(profile_turns, retrain, skip_baseline, out.with_name("bench-profile.json"))
+            _profile(profile_turns, retrain, skip_baseline, out.with_name("bench-profile.json"),
+                     stale_baseline)
         else:
-            _main(quick, retrain, skip_baseline, order_count, out)
+            _main(quick, retrain, skip_baseline, order_count, out, stale_baseline)
 
     command()
 

@@ -226,3 +226,17 @@ def test_the_redis_password_is_passed_to_the_lock_store(tmp_path, monkeypatch) -
     monkeypatch.setenv("REDIS_PASSWORD", "secret")
     config = yaml.safe_load(bench.endpoints_file(tmp_path).read_text())
     assert config["lock_store"]["password"] in ("${REDIS_PASSWORD}", "secret")
+
+
+def test_a_stale_model_is_used_only_when_allowed(tmp_path, monkeypatch) -> None:
+    (tmp_path / "baseline-0000000000000000.tar.gz").write_bytes(b"old model")
+    (tmp_path / "baseline-0000000000000000.json").write_text('{"training_s": 700.0}')
+    trainings = []
+    monkeypatch.setattr(bench.subprocess, "run", lambda *a, **k: trainings.append(a))
+
+    stale = bench.trained_model(bench.BASELINE_CONFIG, "baseline", cache=tmp_path,
+                                allow_stale=True)
+    assert stale.stale and stale.training_s == 700.0 and not trainings
+
+    fresh = bench.trained_model(bench.BASELINE_CONFIG, "baseline", cache=tmp_path)
+    assert not fresh.stale and not fresh.reused and len(trainings) == 1
