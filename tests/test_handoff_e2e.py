@@ -183,7 +183,7 @@ def test_the_inbox_shows_messages_written_during_the_pause_escaped(bot: RunningB
 
 async def test_an_agent_reply_reaches_the_widget_and_the_hand_back_resumes_the_bot(
         bot: RunningBot) -> None:
-    session = new_sender("widget")
+    session = uuid.uuid4().hex  # the form of the session ids the Socket.IO channel issues
     received: asyncio.Queue = asyncio.Queue()
     client = socketio.AsyncClient(reconnection=False)
     client.on("bot_uttered", received.put_nowait)
