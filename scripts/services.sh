@@ -7,7 +7,7 @@
 #   scripts/services.sh stop         stop both (unless a `run` below still uses them)
 #   scripts/services.sh status       say what runs where; exit 1 when one is down
 #   scripts/services.sh env          print the export lines (DATABASE_URL, TRACKER_STORE_URL,
-#                                    LOCK_STORE_TYPE=redis, REDIS_HOST, REDIS_PORT, ...)
+#                                    LOCK_STORE_TYPE, REDIS_HOST, REDIS_PORT, REDIS_PASSWORD)
 #   scripts/services.sh run CMD...   start, run CMD with that environment, then stop (also when
 #                                    CMD fails; CMD's exit code is kept). Concurrent `run`s
 #                                    share the services: the last one to finish stops them.
@@ -17,6 +17,8 @@
 # `savbot_conversations` (Rasa's tracker store) and may create more (the integration tests
 # create and drop their own). Redis keeps nothing on disk and requires a password.
 # Passwords are generated at the first start and kept in var/services/ (mode 600).
+# The lock store is components/lock_store.py's AtomicRedisLockStore: Rasa's own `redis` type
+# hands one ticket to two processes under concurrent messages (see that module).
 # Needs root (apt-get, runuser). SAVBOT_SERVICES_DIR moves the folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -259,7 +261,7 @@ cmd_env() {
     cat <<ENV
 export DATABASE_URL=$pg/savbot
 export TRACKER_STORE_URL=$pg/savbot_conversations
-export LOCK_STORE_TYPE=redis
+export LOCK_STORE_TYPE=components.lock_store.AtomicRedisLockStore
 export REDIS_HOST=127.0.0.1
 export REDIS_PORT=$(state redis_port)
 export REDIS_PASSWORD=$(state redis_password)

@@ -25,8 +25,11 @@ from sqlalchemy.engine import make_url
 NOT_CONFIGURED = (
     "PostgreSQL and Redis are not configured: run the tests through `make test`, or "
     "`scripts/services.sh run .venv/bin/pytest tests/integration` (needs DATABASE_URL and "
-    "TRACKER_STORE_URL on postgresql:// and LOCK_STORE_TYPE=redis)"
+    "TRACKER_STORE_URL on postgresql:// and a Redis LOCK_STORE_TYPE)"
 )
+
+#: Lock store types on Redis: ours (components/lock_store.py), then Rasa's.
+REDIS_LOCK_STORES = ("components.lock_store.AtomicRedisLockStore", "redis")
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Services:
         server_url: SQLAlchemy URL of the PostgreSQL server (maintenance database
             ``postgres``), with a role allowed to create databases.
         redis_host, redis_port, redis_password: the Redis server (password may be empty).
+        lock_store_type: ``LOCK_STORE_TYPE`` of the Rasa servers (a Redis lock store).
         run_id: random lowercase alphanumeric id of this run, in every name it creates.
     """
 
@@ -44,6 +48,7 @@ class Services:
     redis_host: str
     redis_port: int
     redis_password: str
+    lock_store_type: str = REDIS_LOCK_STORES[0]
     run_id: str = field(default_factory=lambda: secrets.token_hex(4))
     databases: list[str] = field(default_factory=list)
 
@@ -69,7 +74,7 @@ class Services:
 
     def lock_store_env(self) -> dict[str, str]:
         """Environment of a Rasa server using this Redis as lock store, with this run's prefix."""
-        return {"LOCK_STORE_TYPE": "redis", "REDIS_HOST": self.redis_host,
+        return {"LOCK_STORE_TYPE": self.lock_store_type, "REDIS_HOST": self.redis_host,
                 "REDIS_PORT": str(self.redis_port), "REDIS_PASSWORD": self.redis_password,
                 "REDIS_KEY_PREFIX": self.key_prefix}
 
@@ -109,12 +114,13 @@ def configured_services(environ: dict[str, str] | os._Environ) -> Services | Non
     database_url = environ.get("DATABASE_URL", "")
     if not (database_url.startswith("postgresql")
             and environ.get("TRACKER_STORE_URL", "").startswith("postgresql")
-            and environ.get("LOCK_STORE_TYPE") == "redis"):
+            and environ.get("LOCK_STORE_TYPE") in REDIS_LOCK_STORES):
         return None
     return Services(server_url=make_url(database_url).set(database="postgres"),
                     redis_host=environ.get("REDIS_HOST", "localhost"),
                     redis_port=int(environ.get("REDIS_PORT", "6379")),
-                    redis_password=environ.get("REDIS_PASSWORD", ""))
+                    redis_password=environ.get("REDIS_PASSWORD", ""),
+                    lock_store_type=environ["LOCK_STORE_TYPE"])
 
 
 def services_or_skip() -> Iterator[Services]:
