@@ -526,6 +526,9 @@ class Setup:
     model: TrainedModel
     servers: int = 1
     workers: int = 1
+    #: module run by ``python -m``: ``savbot.serve`` (Rasa with sav-bot's runtime fixes)
+    #: or ``rasa`` (as is).
+    launcher: str = "rasa"
 
 
 @dataclass(frozen=True)
@@ -580,7 +583,7 @@ def run_setup(setup: Setup, load: Load, folder: Path, databases: TempDatabases,
         urls = []
         for i in range(setup.servers):
             port = free_port()
-            server = Server(f"rasa{i}", [sys.executable, "-m", "rasa", "run", "--model",
+            server = Server(f"rasa{i}", [sys.executable, "-m", setup.launcher, "run", "--model",
                                          str(setup.model.path), "--endpoints",
                                          str(endpoints_file(folder)),
                                          "--credentials", "credentials.yml",
@@ -718,6 +721,7 @@ def conditions(quick: bool, setups: list[Setup], database: str) -> dict:
         "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg(),
         "quick": quick, "database": database,
         "setups": {s.label: {"servers": s.servers, "sanic_workers": s.workers,
+                             "launcher": s.launcher,
                              "model": s.model.path.name, "model_reused": s.model.reused,
                              "model_stale": s.model.stale}
                    for s in setups},
@@ -735,10 +739,17 @@ def import_seconds(module: str) -> float:
     return float(result.stdout.strip().splitlines()[-1])
 
 
-def profile_faq_turns(model: Path, turns: int, folder: Path) -> dict:
+def profile_faq_turns(model: Path, turns: int, folder: Path, action_url: str | None = None,
+                      orders: list[tuple[str, str]] | None = None,
+                      runtime_fixes: bool = False) -> dict:
     """Where the time and memory of an FAQ turn go, in this process: the Rasa agent of
     ``model`` on a SQLite tracker store in ``folder`` answers ``turns`` FAQ messages
     (conversations of :data:`TURNS_PER_CONVERSATION` turns) through ``Agent.handle_message``.
+
+    ``runtime_fixes``: with :func:`savbot.serve.apply_runtime_fixes`, as sav-bot runs.
+    With ``action_url`` (a running action server) and ``orders`` (number, e-mail), also
+    ``turns`` lookup turns: ``lookup_turn_ms`` and ``lookup_action_server_ms``, the time in
+    calls to the action server (form validation and lookup action) per turn.
 
     Returns ``{"turn_ms", "components_ms": {graph node: ms per turn}, "tracker_store_ms":
     {"retrieve", "save"}, "rss_mb": {"imports", "model"}, "import_s": {...},
@@ -750,8 +761,12 @@ def profile_faq_turns(model: Path, turns: int, folder: Path) -> dict:
     import psutil
 
     process = psutil.Process()
+    if runtime_fixes:
+        from savbot.serve import apply_runtime_fixes
+
+        apply_runtime_fixes()
     import_s = {name: import_seconds(name)
-                for name in ("tensorflow", "sklearn", "rasa.core.agent")}
+                for name in ("tensorflow", "sklearn", "rasa.core.agent", "rasa.__main__")}
     from rasa.core.agent import Agent
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.core.tracker_store import SQLTrackerStore
@@ -759,7 +774,12 @@ def profile_faq_turns(model: Path, turns: int, folder: Path) -> dict:
 
     rss_imports = process.memory_info().rss / 2**20
     store = SQLTrackerStore(dialect="sqlite", db=str(folder / "profile-conversations.db"))
-    agent = Agent.load(str(model), tracker_store=store)
+    from rasa.utils.endpoints import EndpointConfig
+
+    started = time.perf_counter()
+    agent = Agent.load(str(model), tracker_store=store,
+                       action_endpoint=EndpointConfig(action_url) if action_url else None)
+    model_load_s = time.perf_counter() - started
     rss_model = process.memory_info().rss / 2**20
 
     components: dict[str, float] = {}
@@ -809,6 +829,36 @@ def profile_faq_turns(model: Path, turns: int, folder: Path) -> dict:
     finally:
         GraphNode.__call__ = original_call
         store.retrieve, store.save = original_retrieve, original_save
+    lookup: dict[str, float] = {}
+    if action_url and orders:
+        from rasa.core.actions.action import RemoteAction
+
+        remote_s = [0.0]
+        original_run = RemoteAction.run
+
+        async def timed_run(action, *args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return await original_run(action, *args, **kwargs)
+            finally:
+                remote_s[0] += time.perf_counter() - started
+
+        async def lookups(n: int, prefix: str) -> float:
+            started = time.perf_counter()
+            for i in range(n):
+                await agent.handle_message(UserMessage(
+                    lookup_text(orders[i % len(orders)]), CollectingOutputChannel(),
+                    f"{prefix}-{i // TURNS_PER_CONVERSATION}"))
+            return time.perf_counter() - started
+
+        asyncio.run(lookups(4, "lookup-warmup"))
+        RemoteAction.run = timed_run
+        try:
+            elapsed_lookups = asyncio.run(lookups(turns, "lookup"))
+        finally:
+            RemoteAction.run = original_run
+        lookup = {"lookup_turn_ms": elapsed_lookups / turns * 1000,
+                  "lookup_action_server_ms": remote_s[0] / turns * 1000}
     stats = pstats.Stats(profiler)
     top = sorted(((value[3], f"{func[0].split('site-packages/')[-1]}:{func[1]}({func[2]})")
                   for func, value in stats.stats.items()), reverse=True)
@@ -819,9 +869,11 @@ def profile_faq_turns(model: Path, turns: int, folder: Path) -> dict:
                           sorted(components.items(), key=lambda item: -item[1])},
         "tracker_store_ms": {key: value / turns * 1000 for key, value in store_s.items()},
         "rss_mb": {"after_imports": rss_imports, "after_model_load": rss_model},
+        "model_load_s": model_load_s,
         "import_s": import_s,
         "top_functions_cumulative_ms": [(name, seconds / turns * 1000)
                                         for seconds, name in top[:25]],
+        **lookup,
     }
 
 
@@ -838,8 +890,12 @@ def print_profile(label: str, profile: dict) -> None:
     rss = profile["rss_mb"]
     print(f"  RSS: {rss['after_imports']:.0f} MB after imports, {rss['after_model_load']:.0f} MB "
           "with the model")
+    print(f"  model load (Agent.load): {profile['model_load_s']:.1f} s")
     print("  import times (fresh interpreter): " + ", ".join(
         f"{name} {seconds:.1f} s" for name, seconds in profile["import_s"].items()))
+    if "lookup_turn_ms" in profile:
+        print(f"  lookup turn (no profiler): {profile['lookup_turn_ms']:.1f} ms, of which "
+              f"{profile['lookup_action_server_ms']:.1f} ms waiting for the action server")
     print("  top functions (cumulative ms per turn):")
     for name, ms in profile["top_functions_cumulative_ms"]:
         print(f"    {ms:7.2f}  {name}")
@@ -861,11 +917,11 @@ def _main(quick: bool, retrain: bool, skip_baseline: bool, order_count: int | No
     ours_model = trained_model(OURS_CONFIG, "ours", retrain=retrain)
     cpus = os.cpu_count() or 1
     if redis_reachable():
-        ours = Setup("ours", ours_model, servers=1, workers=cpus)
+        ours = Setup("ours", ours_model, servers=1, workers=cpus, launcher="savbot.serve")
     else:
         print("  Redis not reachable (scripts/services.sh): several Rasa servers with sticky "
               "routing instead of several Sanic workers", flush=True)
-        ours = Setup("ours", ours_model, servers=cpus)
+        ours = Setup("ours", ours_model, servers=cpus, launcher="savbot.serve")
     setups = [ours]
     if not skip_baseline:
         setups.append(Setup("baseline", trained_model(BASELINE_CONFIG, "baseline",
@@ -920,17 +976,34 @@ def _profile(turns: int, retrain: bool, skip_baseline: bool, out: Path,
         models["baseline"] = trained_model(BASELINE_CONFIG, "baseline",
                                            allow_stale=stale_baseline)
     results = {}
-    for label, model in models.items():
-        with tempfile.TemporaryDirectory(prefix="savbot-profile-") as tmp:
-            # One interpreter per model: the baseline's imports must not count in ours.
-            code = ("import json, sys; from pathlib import Path; from savbot import bench; "
-                    "print(json.dumps(bench.profile_faq_turns(Path(sys.argv[1]), "
-                    "int(sys.argv[2]), Path(sys.argv[3]))))")
-            result = subprocess.run([sys.executable, "-c", code, str(model.path), str(turns),
-                                     tmp], env=base_env(), cwd=PROJECT_ROOT, check=True,
-                                    capture_output=True, text=True)
-            results[label] = json.loads(result.stdout.strip().splitlines()[-1])
-        print_profile(label, results[label])
+    with tempfile.TemporaryDirectory(prefix="savbot-profile-") as tmp:
+        folder = Path(tmp)
+        orders_url = f"sqlite:///{folder / 'orders.db'}"
+        subprocess.run([sys.executable, "-m", "savbot.cli", "orders", "seed", "--count",
+                        "20000"], cwd=PROJECT_ROOT, check=True,
+                       env=base_env(DATABASE_URL=orders_url), stdout=subprocess.DEVNULL)
+        orders = sample_orders(20_000, 200)
+        port = free_port()
+        actions = Server("actions", [sys.executable, "-m", "rasa", "run", "actions",
+                                     "--actions", "actions", "--port", str(port)],
+                         base_env(DATABASE_URL=orders_url), folder / "actions.log")
+        try:
+            wait_for_health(actions, f"http://127.0.0.1:{port}/health")
+            for label, model in models.items():
+                # One interpreter per model: the baseline's imports must not count in ours.
+                code = ("import json, sys; from pathlib import Path; from savbot import bench; "
+                        "print(json.dumps(bench.profile_faq_turns(Path(sys.argv[1]), "
+                        "int(sys.argv[2]), Path(sys.argv[3]), sys.argv[4], "
+                        "json.loads(sys.argv[5]), sys.argv[6] == 'ours')))")
+                result = subprocess.run(
+                    [sys.executable, "-c", code, str(model.path), str(turns), tmp,
+                     f"http://127.0.0.1:{port}/webhook", json.dumps(orders), label],
+                    env=base_env(), cwd=PROJECT_ROOT, check=True, capture_output=True,
+                    text=True)
+                results[label] = json.loads(result.stdout.strip().splitlines()[-1])
+                print_profile(label, results[label])
+        finally:
+            actions.stop()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"\nwritten to {out}")
