@@ -84,9 +84,26 @@ password() { python3 -c 'import secrets; print(secrets.token_hex(16))'; }
 
 # ------------------------------------------------------------------ PostgreSQL
 
-pg_ctl_() { runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$PG_DIR/data" "$@"; }
+# The cluster's folder: $PG_DIR/data, unless the `postgres` user cannot reach the project
+# (a checkout in a private folder); then one under its home, named after $DIR. Kept in
+# $DIR/pg_data.
+pg_data() {
+    if [ ! -s "$DIR/pg_data" ]; then
+        mkdir -p "$PG_DIR"
+        chown postgres "$PG_DIR"
+        if runuser -u postgres -- test -w "$PG_DIR"; then
+            echo "$PG_DIR/data" >"$DIR/pg_data"
+        else
+            echo "$(getent passwd postgres | cut -d: -f6)/savbot-$(echo "$DIR" | cksum | cut -d' ' -f1)/data" \
+                >"$DIR/pg_data"
+        fi
+    fi
+    cat "$DIR/pg_data"
+}
 
-pg_running() { [ -d "$PG_DIR/data" ] && pg_ctl_ status >/dev/null 2>&1; }
+pg_ctl_() { runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$(pg_data)" "$@"; }
+
+pg_running() { [ -d "$(pg_data)" ] && pg_ctl_ status >/dev/null 2>&1; }
 
 pg_ready() { "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$(state pg_port)" -t 2; }
 
@@ -100,15 +117,17 @@ pg_start() {
     bin=$(pg_bin)
     mkdir -p "$PG_DIR"
     state pg_password password >/dev/null
-    if [ ! -f "$PG_DIR/data/PG_VERSION" ]; then
-        log "creating the PostgreSQL cluster in $PG_DIR/data"
-        rm -rf "$PG_DIR/data"
-        install -d -o postgres -g postgres -m 700 "$PG_DIR/data"
+    local data
+    data=$(pg_data)
+    if [ ! -f "$data/PG_VERSION" ]; then
+        log "creating the PostgreSQL cluster in $data"
+        rm -rf "$data"
+        install -d -o postgres -g postgres -m 700 "$(dirname "$data")" "$data"
         local pwfile
         pwfile=$(mktemp)
         state pg_password >"$pwfile"
         chown postgres "$pwfile"
-        runuser -u postgres -- "$bin/initdb" -D "$PG_DIR/data" -U savbot --pwfile="$pwfile" \
+        runuser -u postgres -- "$bin/initdb" -D "$data" -U savbot --pwfile="$pwfile" \
             --auth-host=scram-sha-256 --auth-local=peer -E UTF8 --locale=C.UTF-8 >/dev/null
         rm -f "$pwfile"
     fi
@@ -118,10 +137,9 @@ pg_start() {
     if [ ! -s "$DIR/pg_port" ] || port_in_use "$(cat "$DIR/pg_port")"; then
         free_port >"$DIR/pg_port"
     fi
-    chown postgres "$PG_DIR"
-    pg_ctl_ start -w -t "$START_TIMEOUT_S" -l "$PG_DIR/postgres.log" \
+    pg_ctl_ start -w -t "$START_TIMEOUT_S" -l "$(dirname "$data")/postgres.log" \
         -o "-c listen_addresses=127.0.0.1 -c port=$(state pg_port) -c unix_socket_directories=''" \
-        >/dev/null 9>&- || die "PostgreSQL did not start: $(tail -n 20 "$PG_DIR/postgres.log")"
+        >/dev/null 9>&- || die "PostgreSQL did not start: $(tail -n 20 "$(dirname "$data")/postgres.log")"
 }
 
 pg_create_databases() {
@@ -173,9 +191,10 @@ pidfile $REDIS_DIR/redis.pid
 logfile $REDIS_DIR/redis.log
 CONF
     )
-    # As the `redis` user (created by Debian's package) when there is one, else as root.
-    if id redis >/dev/null 2>&1; then
-        chown -R redis "$REDIS_DIR"
+    # As the `redis` user (created by Debian's package) when there is one and it can reach
+    # the folder, else as root.
+    if id redis >/dev/null 2>&1 && chown -R redis "$REDIS_DIR" \
+            && runuser -u redis -- test -w "$REDIS_DIR"; then
         runuser -u redis -- redis-server "$REDIS_DIR/redis.conf" 9>&-
     else
         redis-server "$REDIS_DIR/redis.conf" 9>&-
@@ -244,7 +263,7 @@ do_stop() {
 cmd_status() {
     local rc=0
     if pg_running && pg_ready; then
-        echo "postgresql: running on 127.0.0.1:$(state pg_port) ($PG_DIR/data)"
+        echo "postgresql: running on 127.0.0.1:$(state pg_port) ($(pg_data))"
     else
         echo "postgresql: stopped"; rc=1
     fi
