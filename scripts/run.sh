@@ -51,7 +51,8 @@ if [ -z "${AGENT_TOKEN:-}" ]; then
 fi
 export AGENT_TOKEN
 
-$BIN/rasa run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
+# `rasa run` with sav-bot's runtime fixes (savbot/serve.py: same arguments, faster turns).
+$BIN/python -m savbot.serve run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
     --enable-api --auth-token "$RASA_AUTH_TOKEN" --cors "*" --port "$RASA_PORT" &
 pids+=($!)
 

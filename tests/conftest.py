@@ -240,7 +240,8 @@ class Stack:
                     f"http://127.0.0.1:{self.actions_port}/health")
 
     def start_rasa(self) -> None:
-        self._start("rasa", [sys.executable, "-m", "rasa", "run", "--model", str(MODEL),
+        # `rasa run` as `make run` starts it: with sav-bot's runtime fixes (savbot/serve.py).
+        self._start("rasa", [sys.executable, "-m", "savbot.serve", "run", "--model", str(MODEL),
                              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                              "--enable-api", "--auth-token", AUTH_TOKEN, "--cors", "*",
                              "--port", str(self.rasa_port)],
