@@ -171,6 +171,9 @@ class PeakRss:
 
         self.interval_s = interval_s
         self.peaks: dict[str, int] = {}
+        #: Same keys, proportional set size (shared pages split between the processes
+        #: sharing them: the fair share of forked Sanic workers), when readable.
+        self.pss_peaks: dict[str, int] = {}
         self._roots: dict[str, int] = {}
         self._lock = threading.Lock()
         self._stopped = threading.Event()
@@ -200,6 +203,11 @@ class PeakRss:
                 except psutil.Error:
                     continue
                 self.peaks[key] = max(self.peaks.get(key, 0), rss)
+                try:
+                    pss = process.memory_full_info().pss
+                except (psutil.Error, AttributeError):
+                    continue
+                self.pss_peaks[key] = max(self.pss_peaks.get(key, 0), pss)
 
     def _run(self) -> None:
         while not self._stopped.wait(self.interval_s):
@@ -219,10 +227,11 @@ class PeakRss:
                   if key == name or key.startswith(f"{name}/")]
         return max(values) / 2**20 if values else None
 
-    def total_mb(self, prefix: str = "") -> float | None:
-        """Sum of the peaks of the processes whose name starts with ``prefix``, in MB (an
-        upper bound of the peak of their sum)."""
-        values = [rss for key, rss in self.peaks.items() if key.startswith(prefix)]
+    def total_mb(self, prefix: str = "", pss: bool = False) -> float | None:
+        """Sum of the peaks (RSS, or PSS with ``pss``) of the processes whose name starts
+        with ``prefix``, in MB (an upper bound of the peak of their sum)."""
+        peaks = self.pss_peaks if pss else self.peaks
+        values = [value for key, value in peaks.items() if key.startswith(prefix)]
         return sum(values) / 2**20 if values else None
 
 
@@ -631,6 +640,7 @@ def run_setup(setup: Setup, load: Load, folder: Path, databases: TempDatabases,
     metrics["rasa_rss_mb"] = max((p for p in rasa_peaks if p is not None), default=None)
     metrics["actions_rss_mb"] = rss.peak_mb("actions")
     metrics["total_rss_mb"] = rss.total_mb()
+    metrics["total_pss_mb"] = rss.total_mb(pss=True)
     metrics["training_s"] = setup.model.training_s
     return metrics
 
@@ -658,6 +668,7 @@ def rows(ours: dict[str, float | None], baseline: dict[str, float | None],
         ("Rasa server peak RSS (per process)", "MB", "rasa_rss_mb", "<= 500"),
         ("action server peak RSS", "MB", "actions_rss_mb", ""),
         ("all processes, sum of peak RSS", "MB", "total_rss_mb", ""),
+        ("all processes, sum of peak PSS (shared pages split)", "MB", "total_pss_mb", ""),
         ("full training (rasa train, empty cache)", "s", "training_s", "<= 45"),
         (f"lookup in the database alone ({n} orders), p95", "ms", "db_lookup_p95_ms", ""),
         (f"seed {n} orders (savbot orders seed)", "s", "seed_s", "well under 60"),
@@ -776,10 +787,22 @@ def profile_faq_turns(model: Path, turns: int, folder: Path, action_url: str | N
     store = SQLTrackerStore(dialect="sqlite", db=str(folder / "profile-conversations.db"))
     from rasa.utils.endpoints import EndpointConfig
 
+    load_s: dict[str, float] = {}
+    original_init = GraphNode.__init__
+
+    def timed_init(node, node_name, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            original_init(node, node_name, *args, **kwargs)
+        finally:
+            load_s[node_name] = load_s.get(node_name, 0.0) + time.perf_counter() - started
+
+    GraphNode.__init__ = timed_init
     started = time.perf_counter()
     agent = Agent.load(str(model), tracker_store=store,
                        action_endpoint=EndpointConfig(action_url) if action_url else None)
     model_load_s = time.perf_counter() - started
+    GraphNode.__init__ = original_init
     rss_model = process.memory_info().rss / 2**20
 
     components: dict[str, float] = {}
@@ -870,6 +893,9 @@ def profile_faq_turns(model: Path, turns: int, folder: Path, action_url: str | N
         "tracker_store_ms": {key: value / turns * 1000 for key, value in store_s.items()},
         "rss_mb": {"after_imports": rss_imports, "after_model_load": rss_model},
         "model_load_s": model_load_s,
+        "model_load_components_s": {name: seconds for name, seconds in
+                                    sorted(load_s.items(), key=lambda item: -item[1])
+                                    if seconds >= 0.05},
         "import_s": import_s,
         "top_functions_cumulative_ms": [(name, seconds / turns * 1000)
                                         for seconds, name in top[:25]],
@@ -890,7 +916,8 @@ def print_profile(label: str, profile: dict) -> None:
     rss = profile["rss_mb"]
     print(f"  RSS: {rss['after_imports']:.0f} MB after imports, {rss['after_model_load']:.0f} MB "
           "with the model")
-    print(f"  model load (Agent.load): {profile['model_load_s']:.1f} s")
+    print(f"  model load (Agent.load): {profile['model_load_s']:.1f} s; components: " + ", ".join(
+        f"{name} {seconds:.1f} s" for name, seconds in profile["model_load_components_s"].items()))
     print("  import times (fresh interpreter): " + ", ".join(
         f"{name} {seconds:.1f} s" for name, seconds in profile["import_s"].items()))
     if "lookup_turn_ms" in profile:

@@ -83,6 +83,9 @@ def test_peak_rss_follows_a_process_and_its_children() -> None:
     assert rss.peak_mb(f"me/{child.pid}") >= 60
     assert rss.peak_mb("me") >= rss.peak_mb(f"me/{child.pid}")
     assert rss.total_mb("me") >= rss.peak_mb("me")
+    # The child's private 60 MB are its own: its proportional share counts them whole.
+    assert rss.pss_peaks[f"me/{child.pid}"] >= 60 * 2**20
+    assert rss.total_mb("me", pss=True) <= rss.total_mb("me")
     assert rss.peak_mb("nobody") is None
 
 
