@@ -576,7 +576,10 @@ def run_setup(setup: Setup, load: Load, folder: Path, databases: TempDatabases,
         DATABASE_URL=orders_url,
         TRACKER_STORE_URL=databases.new(f"conversations_{setup.label}"),
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook",
-        LOCK_STORE_TYPE="redis" if setup.workers > 1 else "in_memory",
+        # Several workers share conversations through the environment's Redis lock store
+        # (scripts/services.sh: components.lock_store.AtomicRedisLockStore).
+        LOCK_STORE_TYPE=os.environ.get("LOCK_STORE_TYPE", "redis") if setup.workers > 1
+        else "in_memory",
         SANIC_WORKERS=str(setup.workers),
     )
     rss = PeakRss().start()
@@ -704,8 +707,9 @@ def sample_orders(count: int, size: int) -> list[tuple[str, str]]:
 
 
 def redis_reachable() -> bool:
-    """Whether the environment selects the Redis lock store and Redis answers a PING."""
-    if os.environ.get("LOCK_STORE_TYPE") != "redis":
+    """Whether the environment selects a Redis lock store (``redis`` or a class of ours) and
+    Redis answers a PING."""
+    if os.environ.get("LOCK_STORE_TYPE", "in_memory") == "in_memory":
         return False
     import redis
 
