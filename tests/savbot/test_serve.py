@@ -60,20 +60,3 @@ def test_rasa_action_responses_are_validated_with_the_fix(original) -> None:
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"events": "none"}, spec)
 
-
-def test_sqlite_connections_get_the_write_ahead_log(original, tmp_path) -> None:
-    from sqlalchemy import create_engine, event, text
-    from sqlalchemy.engine import Engine
-
-    serve.apply_runtime_fixes()
-    try:
-        engine = create_engine(f"sqlite:///{tmp_path / 'conversations.db'}", future=True)
-        with engine.connect() as connection:
-            mode = connection.execute(text("PRAGMA journal_mode")).scalar()
-            synchronous = connection.execute(text("PRAGMA synchronous")).scalar()
-        engine.dispose()
-    finally:
-        event.remove(Engine, "connect", serve.sqlite_write_ahead_log)
-
-    assert mode == "wal"
-    assert synchronous == 1  # NORMAL
