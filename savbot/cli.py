@@ -5,7 +5,7 @@
     savbot orders count              how many orders the database holds
     savbot privacy erase --email X   delete a customer's conversations (RGPD)
     savbot privacy purge --older-than 90d   delete conversations past retention
-    savbot handoffs list|show ID|close ID|retry   human handoffs (see savbot/handoffs.py)
+    savbot handoffs list|show ID|reply ID TEXT|close ID|retry   human handoffs
 """
 
 from __future__ import annotations
@@ -184,6 +184,38 @@ def handoffs_show(handoff_id: int) -> None:
     except SQLAlchemyError as exc:
         raise click.ClickException(f"database error: {exc}") from exc
     click.echo(format_handoff(handoff))
+
+
+@handoffs.command("reply")
+@click.argument("handoff_id", type=int)
+@click.argument("text")
+@click.option("--agent", required=True, help="Your name, as the customer and the record see it.")
+def handoffs_reply(handoff_id: int, text: str, agent: str) -> None:
+    """Answer the customer of HANDOFF_ID with TEXT (needs the Rasa server running)."""
+    from actions.handoff_repository import HandoffNotFound
+    from actions.models import HandoffStatus
+    from savbot.handoffs import RasaUnavailable, send_reply
+
+    text, agent = text.strip(), " ".join(agent.split())
+    if not text or not agent:
+        raise click.BadParameter("the text and --agent must not be empty")
+    settings, repository = _handoffs()
+    try:
+        handoff = repository.get(handoff_id)
+        if handoff.status == HandoffStatus.CLOSED:
+            raise click.ClickException(f"handoff {handoff_id} is closed")
+        channel = send_reply(settings, handoff, agent, text)
+        repository.add_agent_reply(handoff_id, agent, text)
+    except HandoffNotFound as exc:
+        raise click.ClickException(f"no handoff {handoff_id}") from exc
+    except RasaUnavailable as exc:
+        raise click.ClickException(f"{exc}; the reply was not sent") from exc
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"database error: {exc}") from exc
+    live = channel in ("socketio", "facebook")
+    click.echo(f"reply added to conversation {handoff.conversation_id} ({channel or '?'}): "
+               + ("sent to the customer's channel" if live else
+                  "not deliverable live on this channel, answer by e-mail too"))
 
 
 @handoffs.command("close")

@@ -3,11 +3,14 @@
 - Transcripts are refreshed from Rasa's SQL tracker store (``TRACKER_STORE_URL``, table
   ``events``, read like :mod:`savbot.privacy`), so customer messages written while the
   conversation is paused are shown and stored in the record.
-- Closing hands the conversation back to the bot through the running Rasa server's HTTP
-  API (``POST /conversations/<id>/tracker/events`` with ``RASA_AUTH_TOKEN``): the server
-  appends ``ConversationResumed`` under the conversation's lock, so a message arriving at
-  the same moment cannot be lost or reordered (writing the tracker store from here would
-  bypass that lock, and an in-memory lock store cannot be shared between processes).
+- Replying and closing go through the running Rasa server's HTTP API
+  (``POST /conversations/<id>/tracker/events`` with ``RASA_AUTH_TOKEN``): the server appends
+  the events under the conversation's lock, so a message arriving at the same moment cannot
+  be lost or reordered (writing the tracker store from here would bypass that lock, and an
+  in-memory lock store cannot be shared between processes). With
+  ``output_channel=latest&execute_side_effects=true`` the server also sends the bot messages
+  among them to the customer's channel when it can send on its own (the widget's Socket.IO
+  channel and Messenger can; REST cannot).
 """
 
 from __future__ import annotations
@@ -23,7 +26,11 @@ from sqlalchemy import MetaData, Table, inspect, select
 
 from actions.config import PROJECT_ROOT, Settings
 from actions.db import make_engine
-from actions.handoff_repository import HandoffRepository, transcript_from_events
+from actions.handoff_repository import (
+    AGENT_METADATA_KEY,
+    HandoffRepository,
+    transcript_from_events,
+)
 from actions.models import Handoff, HandoffStatus
 
 EVENTS_TABLE = "events"
@@ -68,23 +75,20 @@ def resumed_text(domain_path: Path = PROJECT_ROOT / "domain.yml") -> str:
     return str(domain["responses"][RESUMED_RESPONSE][0]["text"])
 
 
-def resume_conversation(settings: Settings, conversation_id: str) -> None:
-    """Hand the conversation back to the bot on the running Rasa server: append
-    ``ConversationResumed``, the ``utter_handoff_resumed`` message and ``action_listen``.
+def append_events(settings: Settings, conversation_id: str,
+                  events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Append ``events`` to the conversation on the running Rasa server and send its bot
+    messages to the customer's latest channel (see the module docstring); returns the
+    tracker state the server answers.
 
     Raises :class:`RasaUnavailable` when the server cannot be reached or refuses.
     """
     url = (f"{settings.rasa_url}/conversations/{quote(conversation_id, safe='')}"
            "/tracker/events")
-    events = [{"event": "resume"},
-              {"event": "bot", "text": resumed_text(),
-               "metadata": {"utter_action": RESUMED_RESPONSE}},
-              # Closes the turns logged during the pause: the next message is predicted
-              # from a clean state, as after any bot turn.
-              {"event": "action", "name": "action_listen"}]
+    params = {"token": settings.rasa_auth_token, "output_channel": "latest",
+              "execute_side_effects": "true"}
     try:
-        response = requests.post(url, params={"token": settings.rasa_auth_token},
-                                 json=events, timeout=RASA_TIMEOUT_S)
+        response = requests.post(url, params=params, json=events, timeout=RASA_TIMEOUT_S)
     except requests.RequestException as exc:
         raise RasaUnavailable(f"Rasa server not reachable at {settings.rasa_url} ({exc}); "
                               "start it (make run) or set RASA_URL") from exc
@@ -93,6 +97,30 @@ def resume_conversation(settings: Settings, conversation_id: str) -> None:
     if not response.ok:
         raise RasaUnavailable(f"the Rasa server answered HTTP {response.status_code}: "
                               f"{response.text[:200]}")
+    return response.json()
+
+
+def resume_conversation(settings: Settings, conversation_id: str) -> None:
+    """Hand the conversation back to the bot: append ``ConversationResumed``, the
+    ``utter_handoff_resumed`` message (sent to the customer where possible) and
+    ``action_listen``. Raises :class:`RasaUnavailable`."""
+    append_events(settings, conversation_id, [
+        {"event": "resume"},
+        {"event": "bot", "text": resumed_text(), "metadata": {"utter_action": RESUMED_RESPONSE}},
+        # Closes the turns logged during the pause: the next message is predicted from a
+        # clean state, as after any bot turn.
+        {"event": "action", "name": "action_listen"},
+    ])
+
+
+def send_reply(settings: Settings, handoff: Handoff, agent: str, text: str) -> str:
+    """Append an agent's reply to the conversation (a bot message whose metadata names the
+    agent), sent to the customer where possible; returns the conversation's latest input
+    channel. Raises :class:`RasaUnavailable`."""
+    state = append_events(settings, handoff.conversation_id, [
+        {"event": "bot", "text": text,
+         "metadata": {AGENT_METADATA_KEY: agent, "handoff_id": handoff.id}}])
+    return str(state.get("latest_input_channel") or handoff.channel or "")
 
 
 def format_handoff(handoff: Handoff) -> str:

@@ -224,6 +224,13 @@ async def test_an_agent_reply_reaches_the_widget_and_the_hand_back_resumes_the_b
         with pytest.raises(asyncio.TimeoutError):  # still paused: the bot stays silent
             await next_text(timeout=5)
 
+        # The same from a terminal: Rasa's HTTP API sends it on the latest channel.
+        sent = await asyncio.to_thread(cli, bot, "reply", str(handoff.id),
+                                       "C'est reparti, colis renvoyé.", "--agent", "Julie")
+        assert sent.returncode == 0, sent.stderr
+        assert "sent to the customer's channel" in sent.stdout
+        assert await next_text() == "C'est reparti, colis renvoyé."
+
         closed = await asyncio.to_thread(inbox_post, bot, handoff.id, "close")
         assert closed.status_code == 303
         assert "vous redonne la parole" in await next_text()
@@ -256,9 +263,14 @@ def test_the_cli_lists_shows_and_closes_a_handoff(bot: RunningBot) -> None:
     listed = cli(bot, "list")
     assert listed.returncode == 0, listed.stderr
     assert f"{handoff.id:>5}  open" in listed.stdout
+    replied = cli(bot, "reply", str(handoff.id), "Je m'en occupe.", "--agent", "Paul")
+    assert replied.returncode == 0, replied.stderr
+    assert "not deliverable live" in replied.stdout  # a REST conversation
     shown = cli(bot, "show", str(handoff.id))
     assert shown.returncode == 0, shown.stderr
     assert "customer: je suis toujours là" in shown.stdout
+    assert "agent Paul: Je m'en occupe." in shown.stdout
+    assert handoffs(bot).get(handoff.id).status == HandoffStatus.ASSIGNED
     assert cli(bot, "show", "999999").returncode != 0
 
     closed = cli(bot, "close", str(handoff.id))
