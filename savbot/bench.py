@@ -62,6 +62,36 @@ def training_hash(config: Path, root: Path = PROJECT_ROOT) -> str:
     return digest.hexdigest()[:16]
 
 
+def training_breakdown(log: str) -> dict[str, float]:
+    """Seconds per trained component, from the timestamps (1 s resolution) of ``rasa train``'s
+    "Starting to train component 'X'" / "Finished training component 'X'" log lines; a
+    component trained twice (two CountVectorsFeaturizer) gets ``X``, ``X #2``."""
+    import re
+    from datetime import datetime as dt
+
+    pattern = re.compile(r"^(\S+ \S+) INFO .*(Starting to train|Finished training) "
+                         r"component '([^']+)'")
+    started: dict[str, dt] = {}
+    seconds: dict[str, float] = {}
+    for line in log.splitlines():
+        match = pattern.match(line)
+        if not match:
+            continue
+        when = dt.strptime(match.group(1), "%Y-%m-%d %H:%M:%S")
+        name = match.group(3)
+        if match.group(2) == "Starting to train":
+            key, n = name, 1
+            while key in seconds or key in started:
+                n += 1
+                key = f"{name} #{n}"
+            started[key] = when
+        else:
+            key = next((k for k in started if k == name or k.startswith(f"{name} #")), None)
+            if key is not None:
+                seconds[key] = (when - started.pop(key)).total_seconds()
+    return seconds
+
+
 @dataclass(frozen=True)
 class TrainedModel:
     """A model of the cache: ``path`` of the ``.tar.gz``, full ``training_s`` wall time of
@@ -105,7 +135,9 @@ def trained_model(config: Path, label: str, cache: Path = MODEL_CACHE,
                        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false",
                             "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_CACHE_DIRECTORY": rasa_cache})
     seconds = time.monotonic() - started
+    breakdown = training_breakdown((cache / f"{key}.log").read_text(errors="replace"))
     meta.write_text(json.dumps({"training_s": seconds, "config": str(config.name),
+                                "components_s": breakdown,
                                 "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                             time.gmtime())}))
     return TrainedModel(model, seconds, False)
@@ -722,6 +754,15 @@ def redis_reachable() -> bool:
         return False
 
 
+def _training_components(model: TrainedModel) -> dict[str, float]:
+    meta = model.path.with_suffix("").with_suffix(".json")
+    known = json.loads(meta.read_text()).get("components_s") if meta.exists() else None
+    log = model.path.with_suffix("").with_suffix(".log")
+    if known is None and log.exists():
+        known = training_breakdown(log.read_text(errors="replace"))
+    return known or {}
+
+
 def conditions(quick: bool, setups: list[Setup], database: str) -> dict:
     """When and where the run happened (the numbers depend on it)."""
     import platform
@@ -738,7 +779,8 @@ def conditions(quick: bool, setups: list[Setup], database: str) -> dict:
         "setups": {s.label: {"servers": s.servers, "sanic_workers": s.workers,
                              "launcher": s.launcher,
                              "model": s.model.path.name, "model_reused": s.model.reused,
-                             "model_stale": s.model.stale}
+                             "model_stale": s.model.stale,
+                             "training_components_s": _training_components(s.model)}
                    for s in setups},
     }
 
@@ -962,6 +1004,10 @@ def _main(quick: bool, retrain: bool, skip_baseline: bool, order_count: int | No
               f"{setup.model.training_s:.0f} s{' (cached)' if setup.model.reused else ''}"
               f"{' STALE: trained on older data/config' if setup.model.stale else ''}",
               flush=True)
+        components = _training_components(setup.model)
+        if components:
+            print("    " + ", ".join(f"{name} {seconds:.0f} s"
+                                     for name, seconds in components.items()), flush=True)
 
     like = os.environ.get("DATABASE_URL", "sqlite://")
     with tempfile.TemporaryDirectory(prefix="savbot-bench-") as tmp:

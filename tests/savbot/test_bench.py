@@ -243,3 +243,25 @@ def test_a_stale_model_is_used_only_when_allowed(tmp_path, monkeypatch) -> None:
 
     fresh = bench.trained_model(bench.BASELINE_CONFIG, "baseline", cache=tmp_path)
     assert not fresh.stale and not fresh.reused and len(trainings) == 1
+
+
+def test_the_training_breakdown_reads_rasa_train_logs() -> None:
+    log = "\n".join([
+        "2026-11-30 04:42:06 INFO     rasa.engine.training.hooks  - Starting to train "
+        "component 'CountVectorsFeaturizer'.",
+        "2026-11-30 04:42:08 INFO     rasa.engine.training.hooks  - Finished training "
+        "component 'CountVectorsFeaturizer'.",
+        "Epochs:  3%| noise",
+        "2026-11-30 04:42:17 INFO     rasa.engine.training.hooks  - Starting to train "
+        "component 'CountVectorsFeaturizer'.",
+        "2026-11-30 04:42:20 INFO     rasa.engine.training.hooks  - Finished training "
+        "component 'CountVectorsFeaturizer'.",
+        "2026-11-30 04:43:16 INFO     rasa.engine.training.hooks  - Starting to train "
+        "component 'ResponseSelector'.",
+        "2026-11-30 04:45:12 INFO     rasa.engine.training.hooks  - Finished training "
+        "component 'ResponseSelector'.",
+    ])
+
+    assert bench.training_breakdown(log) == {"CountVectorsFeaturizer": 2.0,
+                                             "CountVectorsFeaturizer #2": 3.0,
+                                             "ResponseSelector": 116.0}
