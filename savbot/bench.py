@@ -37,9 +37,16 @@ MODEL_CACHE = REPORTS / "bench" / "models"
 
 def training_inputs(config: Path, root: Path = PROJECT_ROOT) -> list[Path]:
     """Files a ``rasa train`` with ``config`` reads: the config, ``domain.yml``, ``data/**/*.yml``
-    and the custom components (``components/*.py``), sorted."""
+    and the source of the custom components and policies the config names
+    (``components.faq_clarifier.FaqClarifier`` -> ``components/faq_clarifier.py``)."""
+    import yaml
+
+    parsed = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    modules = sorted({item["name"].rsplit(".", 1)[0]
+                      for key in ("pipeline", "policies") for item in parsed.get(key) or []
+                      if isinstance(item, dict) and "." in str(item.get("name", ""))})
     files = [config, root / "domain.yml", *sorted((root / "data").rglob("*.yml")),
-             *sorted((root / "components").glob("*.py"))]
+             *(root / f"{module.replace('.', '/')}.py" for module in modules)]
     return [path for path in files if path.is_file()]
 
 
