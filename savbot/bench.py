@@ -76,12 +76,12 @@ def training_breakdown(log: str) -> dict[str, float]:
     import re
     from datetime import datetime as dt
 
-    pattern = re.compile(r"^(\S+ \S+) INFO .*(Starting to train|Finished training) "
-                         r"component '([^']+)'")
+    pattern = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) INFO .*"
+                         r"(Starting to train|Finished training) component '([^']+)'")
     started: dict[str, dt] = {}
     seconds: dict[str, float] = {}
     for line in log.splitlines():
-        match = pattern.match(line)
+        match = pattern.search(line)  # lines may start with colour codes
         if not match:
             continue
         when = dt.strptime(match.group(1), "%Y-%m-%d %H:%M:%S")

@@ -247,7 +247,7 @@ def test_a_stale_model_is_used_only_when_allowed(tmp_path, monkeypatch) -> None:
 
 def test_the_training_breakdown_reads_rasa_train_logs() -> None:
     log = "\n".join([
-        "2026-11-30 04:42:06 INFO     rasa.engine.training.hooks  - Starting to train "
+        "\x1b[0m2026-11-30 04:42:06 INFO     rasa.engine.training.hooks  - Starting to train "
         "component 'CountVectorsFeaturizer'.",
         "2026-11-30 04:42:08 INFO     rasa.engine.training.hooks  - Finished training "
         "component 'CountVectorsFeaturizer'.",
