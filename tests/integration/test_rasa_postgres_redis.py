@@ -116,6 +116,8 @@ def wait_for_answering_workers(stack: Stack, count: int) -> set[int]:
 
 @pytest.fixture(scope="module")
 def cluster(services, tmp_path_factory) -> Iterator[Cluster]:
+    """Action server, server A (two workers, both seen answering) and server B, on this run's
+    order and conversation databases (orders of ``seeded_database``) and Redis key prefix."""
     require_model()
     folder = tmp_path_factory.mktemp("integration")
     orders_url = seeded_database(folder, services.new_database("orders"))
@@ -140,6 +142,7 @@ def cluster(services, tmp_path_factory) -> Iterator[Cluster]:
 
 
 def tracker_events(stack: Stack, sender: str) -> list[dict]:
+    """Events of ``sender``'s conversation, from Rasa's HTTP API."""
     response = requests.get(f"{stack.bot.url}/conversations/{sender}/tracker",
                             params={"token": AUTH_TOKEN}, timeout=30)
     response.raise_for_status()
