@@ -90,8 +90,10 @@ def append_events(settings: Settings, conversation_id: str,
     try:
         response = requests.post(url, params=params, json=events, timeout=RASA_TIMEOUT_S)
     except requests.RequestException as exc:
-        raise RasaUnavailable(f"Rasa server not reachable at {settings.rasa_url} ({exc}); "
-                              "start it (make run) or set RASA_URL") from exc
+        # The exception's text holds the URL with the token: name its type only.
+        raise RasaUnavailable(f"Rasa server not reachable at {settings.rasa_url} "
+                              f"({type(exc).__name__}); start it (make run) or set RASA_URL"
+                              ) from None
     if response.status_code in (401, 403):
         raise RasaUnavailable("the Rasa server refused RASA_AUTH_TOKEN")
     if not response.ok:

@@ -85,7 +85,8 @@ sav-bot is ready.
   HTTP API (token):  curl -s "localhost:$RASA_PORT/status?token=\$RASA_AUTH_TOKEN"
   Agent inbox (human handoff):
     http://localhost:$RASA_PORT/webhooks/agent_inbox/?token=$AGENT_TOKEN
-  Handoffs in a terminal: RASA_AUTH_TOKEN=... .venv/bin/savbot handoffs list|show ID|close ID
+  Handoffs in a terminal (same environment as this server):
+    RASA_URL=http://localhost:$RASA_PORT RASA_AUTH_TOKEN=... .venv/bin/savbot handoffs list|show ID|close ID
   Demo orders:       .venv/bin/savbot orders seed --count 6 (prints number + e-mail pairs)
   Messenger webhook: $MESSENGER (README, "Facebook Messenger")
 Ctrl-C stops the servers.

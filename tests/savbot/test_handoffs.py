@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from actions.db import session_factory
@@ -62,3 +63,17 @@ def test_list_show_and_errors_from_the_terminal(tmp_path) -> None:
 def test_the_hand_back_message_comes_from_the_domain_and_a_missing_store_is_empty() -> None:
     assert "vous redonne la parole" in resumed_text()
     assert conversation_events("sqlite:///:memory:", "nobody") == []
+
+
+def test_an_unreachable_rasa_server_is_reported_without_the_token() -> None:
+    from conftest import free_port
+
+    from actions.config import load_settings
+    from savbot.handoffs import RasaUnavailable, append_events
+
+    settings = load_settings({"RASA_URL": f"http://127.0.0.1:{free_port()}",
+                              "RASA_AUTH_TOKEN": "s3cret-token-value"})
+    with pytest.raises(RasaUnavailable) as error:
+        append_events(settings, "someone", [])
+    assert "not reachable" in str(error.value)
+    assert "s3cret" not in str(error.value)
