@@ -6,8 +6,9 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Column, DateTime, Enum, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, Enum, Index, Integer, String, Text
 from sqlalchemy.orm import declarative_base
+from sqlalchemy.sql.expression import false
 
 Base = declarative_base()
 
@@ -111,6 +112,11 @@ class Handoff(Base):
     reason: str = Column(String(64), nullable=False)
     customer_email: str | None = Column(String(254))
     order_number: str | None = Column(String(32))
+    #: Whether ``order_number`` and ``customer_email`` were verified together by a
+    #: successful order lookup in the conversation (False: the pair may not match; an
+    #: agent must not send that order's details to that address).
+    order_verified: bool = Column(Boolean, nullable=False, default=False,
+                                  server_default=false())
     last_intent: str | None = Column(String(128))
     summary: str = Column(String(500), nullable=False, default="")
     transcript: list = Column(JSON, nullable=False, default=list)
@@ -132,3 +138,20 @@ class Handoff(Base):
 
     def __repr__(self) -> str:
         return f"<Handoff {self.id} {self.conversation_id} {self.status.value}>"
+
+
+class OrderLookupFailure(Base):
+    """One failed order verification (unknown number or wrong e-mail), whatever the
+    conversation: the per-order-number limit of :mod:`actions.lookup_limit` counts them.
+
+    ``order_number`` is canonical (as asked, even when no such order exists);
+    ``failed_at`` is a naive UTC datetime. Rows older than the limit's window are pruned.
+    """
+
+    __tablename__ = "order_lookup_failures"
+
+    id: int = Column(Integer, primary_key=True)
+    order_number: str = Column(String(32), nullable=False)
+    failed_at: datetime = Column(DateTime, nullable=False, index=True)
+
+    __table_args__ = (Index("ix_order_lookup_failures_number_at", "order_number", "failed_at"),)

@@ -35,6 +35,11 @@ class OrderRepository:
     def __init__(self, sessions: sessionmaker) -> None:
         self._sessions = sessions
 
+    @property
+    def sessions(self) -> sessionmaker:
+        """The session factory (other tables of the same database use it too)."""
+        return self._sessions
+
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> OrderRepository:
         """Repository on ``settings.database_url`` (default: the environment's settings)."""

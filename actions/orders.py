@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.config import load_settings
+from actions.lookup_limit import OrderLookupLimit
 from actions.models import Order, OrderStatus
 from actions.order_numbers import canonical_order_number, normalize_email
 from actions.order_repository import OrderRepository
@@ -38,6 +39,10 @@ RATE_WINDOW_S = 60
 DELIVERY_DAYS_MIN, DELIVERY_DAYS_MAX = 8, 13
 
 ORDER_SLOTS = ("order_number", "order_email", "order_form_attempts")
+#: Slot holding the last order number + e-mail pair a lookup verified in the conversation:
+#: ``{"order_number": "104522", "email": "marie.dupont@example.com"}`` (the handoff record
+#: says whether its pair was verified; see ``actions/handoff.py``).
+VERIFIED_ORDER_SLOT = "verified_order"
 
 
 def french_date(value: date | datetime) -> str:
@@ -145,19 +150,27 @@ class ActionCheckOrderStatus(Action):
     Args:
         orders: the order repository; default: one on the environment's ``DATABASE_URL``.
         timeout_s: bound on the lookup, in seconds (default: ``DATABASE_TIMEOUT_S``).
+        limit: failed verifications per order number across conversations; default: on
+            the order database (:class:`actions.lookup_limit.OrderLookupLimit`).
 
     Privacy: after :data:`MAX_FAILED_LOOKUPS` failed verifications the conversation gets no
     further lookups (``utter_order_lookup_blocked`` offers a person), and at most
     :data:`MAX_LOOKUPS_PER_WINDOW` lookups run per minute (``utter_order_lookup_rate_limited``).
+    Across conversations, an order number with too many recent failed verifications
+    (:mod:`actions.lookup_limit`: 5 per hour) is not looked up either: the reply is
+    ``utter_order_lookup_blocked``, the same whether the number exists or not, and even
+    with the right e-mail. A successful lookup sets ``verified_order`` to the pair.
     The lookup runs in a worker thread so the action server's event loop never blocks.
     A database error or timeout gives ``utter_order_lookup_error`` (apology, offer of a
     person); this action never raises. The order slots are cleared afterwards, so the next
     customer on a shared device starts from nothing.
     """
 
-    def __init__(self, orders: OrderRepository | None = None, timeout_s: float | None = None):
+    def __init__(self, orders: OrderRepository | None = None, timeout_s: float | None = None,
+                 limit: OrderLookupLimit | None = None):
         self._orders = orders
         self._timeout_s = timeout_s
+        self._limit = limit
 
     def name(self) -> str:
         return "action_check_order_status"
@@ -167,6 +180,21 @@ class ActionCheckOrderStatus(Action):
         if self._orders is None:
             self._orders = OrderRepository.from_settings(settings)
         return self._orders, self._timeout_s or settings.database_timeout_s
+
+    def _verify(self, orders: OrderRepository, number: str, email: str) -> tuple[Order | None,
+                                                                                 bool]:
+        """``(order, blocked)``: the order if number and e-mail match and the number is not
+        blocked; a failure is recorded for the number (blocking it after too many)."""
+        if self._limit is None:  # on the order database, wherever it is
+            limit = OrderLookupLimit(orders.sessions)
+            limit.create_schema()
+            self._limit = limit
+        if self._limit.is_blocked(number):
+            return None, True
+        order = orders.find_verified(number, email)
+        if order is None:
+            self._limit.record_failure(number)
+        return order, False
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -186,14 +214,20 @@ class ActionCheckOrderStatus(Action):
 
         try:
             orders, timeout_s = self._repository()
-            order = await asyncio.wait_for(
-                asyncio.to_thread(orders.find_verified, number, email), timeout=timeout_s
+            order, number_blocked = await asyncio.wait_for(
+                asyncio.to_thread(self._verify, orders, number, email), timeout=timeout_s
             )
         except (SQLAlchemyError, asyncio.TimeoutError, OSError, ValueError):
             logger.exception(
                 "order lookup failed (conversation %s, order %s)", tracker.sender_id, number
             )
             dispatcher.utter_message(response="utter_order_lookup_error")
+            return reset
+
+        if number_blocked:
+            logger.warning("lookups of order %s blocked: too many failed verifications "
+                           "(conversation %s)", number, tracker.sender_id)
+            dispatcher.utter_message(response="utter_order_lookup_blocked")
             return reset
 
         if order is None:
@@ -205,7 +239,8 @@ class ActionCheckOrderStatus(Action):
             return [*reset, SlotSet("order_lookup_failures", failures)]
 
         utter_order_status(dispatcher, order, now=datetime.now(timezone.utc).replace(tzinfo=None))
-        return reset
+        return [*reset, SlotSet(VERIFIED_ORDER_SLOT, {"order_number": order.order_number,
+                                                      "email": order.email})]
 
 
 def utter_order_status(dispatcher: CollectingDispatcher, order: Order, now: datetime) -> None:

@@ -14,6 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.db import session_factory
+from actions.lookup_limit import MAX_FAILURES_PER_ORDER
 from actions.models import OrderStatus
 from actions.order_repository import OrderRepository
 from actions.orders import (
@@ -346,3 +347,46 @@ async def test_lookups_work_again_when_the_database_comes_back(tmp_path, make_or
 
     assert down.messages[0]["response"] == "utter_order_lookup_error"
     assert back.messages[0]["response"] == "utter_order_status_shipped"
+
+
+async def test_failures_across_conversations_block_the_order_number(
+    repository, make_order_row, domain_responses
+) -> None:
+    """A new conversation per guess (any REST sender, a fresh widget session) does not
+    get around the limit: after 5 failed verifications of one number, even the right
+    e-mail gets the blocked reply, the same reply an unknown number gets."""
+    repository.upsert([make_order_row()])
+    action = ActionCheckOrderStatus(orders=repository)
+
+    async def lookup(sender: str, number: str, email: str) -> list[dict[str, Any]]:
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker(order_number=number, order_email=email)
+        tracker.sender_id = sender
+        await action.run(dispatcher, tracker, {})
+        return dispatcher.messages
+
+    for i in range(MAX_FAILURES_PER_ORDER):
+        assert (await lookup(f"guess-{i}", "104522", f"guess{i}@example.com"))[0][
+            "response"] == "utter_order_not_found"
+        assert (await lookup(f"unknown-{i}", "999999", f"guess{i}@example.com"))[0][
+            "response"] == "utter_order_not_found"
+
+    right = await lookup("owner", "104522", "marie.dupont@example.com")
+    unknown = await lookup("other", "999999", "marie.dupont@example.com")
+
+    assert right == unknown
+    assert right[0]["response"] == "utter_order_lookup_blocked"
+    assert "6A12345678901" not in str(right)
+    # Other numbers are not affected.
+    repository.upsert([make_order_row("104530", email="luc.martin@example.com")])
+    assert (await lookup("luc", "104530", "luc.martin@example.com"))[0]["response"] \
+        == "utter_order_status_shipped"
+
+
+async def test_a_successful_lookup_records_the_verified_pair(repository, make_order_row):
+    repository.upsert([make_order_row()])
+    _, events = await run_lookup(repository, "104522", " Marie.Dupont@example.com")
+    assert SlotSet("verified_order", {"order_number": "104522",
+                                      "email": "marie.dupont@example.com"}) in events
+    _, failed = await run_lookup(repository, "104522", "pirate@example.com")
+    assert not [e for e in failed if e.get("name") == "verified_order"]
