@@ -24,7 +24,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotSet
+from rasa_sdk.events import (
+    ActionExecuted,
+    ConversationPaused,
+    EventType,
+    FollowupAction,
+    SlotSet,
+)
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -34,12 +40,13 @@ from actions.handoff_repository import HandoffRepository, transcript_from_events
 from actions.helpdesk import HelpdeskWebhook, deliver, deliver_pending
 from actions.models import Handoff
 from actions.order_numbers import normalize_email
-from actions.orders import MAX_FAILED_LOOKUPS
+from actions.orders import MAX_FAILED_LOOKUPS, VERIFIED_ORDER_SLOT
 from actions.support_hours import SupportHours, french_day
 
 logger = logging.getLogger(__name__)
 
 HANDOFF_FORM = "handoff_form"
+ACTION_LISTEN = "action_listen"
 #: Why a conversation was handed over, with the label agents see.
 REASONS = {
     "customer_request": "Le client demande un conseiller",
@@ -131,27 +138,60 @@ def last_slot_value(events: list[dict[str, Any]], slot: str) -> str | None:
     return None
 
 
-def known_email(tracker: Tracker) -> str | None:
-    """The customer's e-mail address if the conversation holds one (the ``customer_email``
-    slot, else the latest ``order_email`` given), trimmed and lower-cased."""
+def verified_pair(tracker: Tracker) -> tuple[str, str] | None:
+    """The order number and e-mail a successful lookup verified in the conversation (slot
+    ``verified_order``, see :data:`actions.orders.VERIFIED_ORDER_SLOT`), or ``None``."""
+    value = tracker.get_slot(VERIFIED_ORDER_SLOT)
+    if not isinstance(value, dict):
+        value = next((event.get("value") for event in reversed(tracker.events)
+                      if event.get("event") == "slot"
+                      and event.get("name") == VERIFIED_ORDER_SLOT), None)
+    if not isinstance(value, dict) or not value.get("order_number") or not value.get("email"):
+        return None
+    return str(value["order_number"]), str(value["email"]).strip().lower()
+
+
+def contact_email(tracker: Tracker) -> str | None:
+    """The address the team may answer the customer at, trimmed and lower-cased: the one the
+    customer gave for that (``customer_email``, asked by the handoff form), else the e-mail
+    of an order a lookup verified. An ``order_email`` that failed verification is not one:
+    it may be somebody else's."""
     for candidate in (tracker.get_slot("customer_email"),
-                      last_slot_value(tracker.events, "customer_email"),
-                      last_slot_value(tracker.events, "order_email")):
+                      last_slot_value(tracker.events, "customer_email")):
         email = normalize_email(candidate if isinstance(candidate, str) else None)
         if email:
             return email
-    return None
+    pair = verified_pair(tracker)
+    return pair[1] if pair else None
 
 
-def summary_line(reason: str, order_number: str | None, events: list[dict[str, Any]]) -> str:
+def order_details(tracker: Tracker) -> tuple[str | None, str | None, bool]:
+    """``(order_number, email, verified)`` for the handoff record.
+
+    ``order_number``: the latest one the customer gave; ``email``: :func:`contact_email`,
+    else the latest ``order_email`` given (unverified); ``verified``: whether a successful
+    lookup verified this very pair (only then may an agent send that order's details to
+    that address).
+    """
+    events = tracker.events
+    order_number = last_slot_value(events, "order_number")
+    email = contact_email(tracker) or normalize_email(last_slot_value(events, "order_email"))
+    pair = verified_pair(tracker)
+    verified = bool(pair and order_number and email and pair == (order_number, email))
+    return order_number, email, verified
+
+
+def summary_line(reason: str, order_number: str | None, events: list[dict[str, Any]],
+                 verified: bool = True) -> str:
     """One line for the agent: the reason, the order number, the customer's last words.
 
     ``"Colis non reçu ou perdu · commande 104522 · « mon colis n'est jamais arrivé »"``
-    (button clicks, which start with ``/``, are not quoted).
+    (button clicks, which start with ``/``, are not quoted); an order number not verified
+    with the customer's e-mail reads ``commande 104522 (non vérifiée)``.
     """
     parts = [REASONS.get(reason, reason)]
     if order_number:
-        parts.append(f"commande {order_number}")
+        parts.append(f"commande {order_number}" + ("" if verified else " (non vérifiée)"))
     for event in reversed(_user_events(events)):
         text = " ".join(str(event.get("text") or "").split())
         if text and not text.startswith("/"):
@@ -175,7 +215,11 @@ class ActionRequestHuman(Action):
         clock: returns the current time (aware datetime); injected by tests.
         webhook: the helpdesk client; default: one on ``HELPDESK_WEBHOOK_URL`` if set.
 
-    Outside support hours without a known e-mail address it returns
+    The record holds the latest order number and e-mail the customer gave, and whether a
+    successful lookup verified them together (``order_verified``). Only an address the
+    customer gave for contact, or the e-mail of a verified order, is used to answer
+    (:func:`contact_email`): an e-mail that failed verification is never told back to the
+    customer as the reply address. Outside support hours without such an address it returns
     ``FollowupAction("handoff_form")``; the rule run when the form is complete calls this
     action again. When the record cannot be written (database down), the customer gets the
     support e-mail address instead and the conversation is not paused (nobody would see it).
@@ -212,7 +256,8 @@ class ActionRequestHuman(Action):
         before = events_before_handoff(events)
         after_form = before is not events
         reason = handoff_reason(before, tracker.get_slot("order_lookup_failures"))
-        email = known_email(tracker)
+        email = contact_email(tracker)
+        order_number, record_email, order_verified = order_details(tracker)
         try:
             next_day = french_day(hours.next_opening(now).date())
         except ValueError:  # no working day within a year: a configuration error
@@ -226,14 +271,14 @@ class ActionRequestHuman(Action):
             return [FollowupAction(HANDOFF_FORM)]
 
         users = _user_events(before)
-        order_number = last_slot_value(events, "order_number")
         try:
             handoff = await asyncio.wait_for(asyncio.to_thread(
                 self._record, settings, tracker.sender_id,
                 channel=tracker.get_latest_input_channel() or "",
-                reason=reason, customer_email=email, order_number=order_number,
+                reason=reason, customer_email=record_email, order_number=order_number,
+                order_verified=order_verified,
                 last_intent=intent_of(users[-1]) if users else None,
-                summary=summary_line(reason, order_number, before),
+                summary=summary_line(reason, order_number, before, order_verified),
                 transcript=transcript_from_events(events),
                 webhook=bool(self._webhook or settings.helpdesk_webhook_url),
             ), timeout=settings.database_timeout_s * 2)
@@ -255,7 +300,11 @@ class ActionRequestHuman(Action):
             dispatcher.utter_message(response="utter_handoff_closed_no_email",
                                      next_day=next_day, support_email=settings.support_email)
         self._schedule_delivery(settings, handoff)
-        return [SlotSet("handoff_email_attempts", None), ConversationPaused()]
+        # action_listen after the pause: Rasa predicts nothing while paused, so without it the
+        # next user turn would follow this action and Rasa's default "/restart" rule (which
+        # needs the latest action to be action_listen) could not fire.
+        return [SlotSet("handoff_email_attempts", None), ConversationPaused(),
+                ActionExecuted(ACTION_LISTEN)]
 
     def _repository(self, settings: Settings) -> HandoffRepository:
         if self._handoffs is None:

@@ -63,14 +63,21 @@ def offered_payloads(events: list[Any]) -> set[str]:
     return payloads
 
 
+#: Commands a customer may always type: ``/restart`` starts the conversation over (Rasa's
+#: default intent; it also works while a person has the conversation, see README "Human
+#: handoff"). It only resets the sender's own conversation.
+ALWAYS_ALLOWED_COMMANDS = frozenset({"/restart"})
+
+
 def neutralize_command(text: str, allowed: set[str]) -> str:
-    """``text`` unchanged if it is no command or an offered payload; else without its ``/``.
+    """``text`` unchanged if it is no command, an offered payload or one of
+    :data:`ALWAYS_ALLOWED_COMMANDS`; else without its ``/``.
 
     ``"/affirm"`` -> ``"affirm"`` (read as a word by the NLU) unless ``"/affirm"`` is in
     ``allowed``.
     """
     stripped = text.strip()
-    if not stripped.startswith("/") or stripped in allowed:
+    if not stripped.startswith("/") or stripped in allowed or stripped in ALWAYS_ALLOWED_COMMANDS:
         return text
     return stripped.lstrip("/ ")
 

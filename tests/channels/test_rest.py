@@ -29,3 +29,9 @@ def test_a_command_is_obeyed_only_when_offered() -> None:
     assert neutralize_command('//check_order_status{"order_number":"1"}', set()) == \
         'check_order_status{"order_number":"1"}'
     assert neutralize_command("bonjour / au revoir", set()) == "bonjour / au revoir"
+
+
+def test_restart_is_always_allowed_but_other_commands_are_not() -> None:
+    assert neutralize_command("/restart", set()) == "/restart"
+    assert neutralize_command(" /restart ", set()).strip() == "/restart"
+    assert neutralize_command("/restart_everything", set()) == "restart_everything"
