@@ -46,8 +46,10 @@ VERIFIED_ORDER_SLOT = "verified_order"
 
 
 def french_date(value: date | datetime) -> str:
-    """Format a date the French way: ``date(2026, 12, 1)`` -> ``"1 décembre 2026"``."""
-    return format_date(value, format="d MMMM y", locale="fr_FR")
+    """Format a date the French way: ``date(2026, 12, 1)`` -> ``"1er décembre 2026"``,
+    ``date(2026, 12, 2)`` -> ``"2 décembre 2026"``."""
+    text = format_date(value, format="d MMMM y", locale="fr_FR")
+    return "1er" + text[1:] if value.day == 1 else text  # French ordinal: "1er mars"
 
 
 def delivery_window(shipped_at: datetime) -> tuple[date, date]:
@@ -275,7 +277,10 @@ def utter_order_status(dispatcher: CollectingDispatcher, order: Order, now: date
             response = "utter_order_status_shipped_without_link"
         late = now.date() > last
     elif status == OrderStatus.DELIVERED:
-        fields["delivered_at"] = french_date(order.delivered_at or order.shipped_at or now)
+        if order.delivered_at:
+            fields["delivered_at"] = french_date(order.delivered_at)
+        else:  # never invent a delivery date (imports may leave it empty)
+            response = "utter_order_status_delivered_undated"
     dispatcher.utter_message(response=response, **fields)
     if late:
         dispatcher.utter_message(response="utter_order_late")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -390,3 +390,21 @@ async def test_a_successful_lookup_records_the_verified_pair(repository, make_or
                                       "email": "marie.dupont@example.com"}) in events
     _, failed = await run_lookup(repository, "104522", "pirate@example.com")
     assert not [e for e in failed if e.get("name") == "verified_order"]
+
+
+async def test_a_delivered_order_without_a_delivery_date_gets_no_invented_date(
+    repository, make_order_row, domain_responses
+) -> None:
+    repository.upsert([make_order_row(status=OrderStatus.DELIVERED, delivered_at=None)])
+
+    messages, _ = await run_lookup(repository, "104522", "marie.dupont@example.com")
+
+    assert messages[0]["response"] == "utter_order_status_delivered_undated"
+    text = render(domain_responses, messages[0])
+    assert "104522" in text and " le " not in text
+
+
+def test_french_dates_write_the_first_of_the_month_as_an_ordinal() -> None:
+    assert french_date(date(2026, 12, 1)) == "1er décembre 2026"
+    assert french_date(date(2026, 12, 2)) == "2 décembre 2026"
+    assert french_date(date(2026, 12, 11)) == "11 décembre 2026"
