@@ -341,12 +341,33 @@ class ActionRequestHuman(Action):
             await asyncio.gather(*list(self._deliveries), return_exceptions=True)
 
 
+#: Intents of a message that may be a (mistyped) e-mail address.
+EMAIL_ATTEMPT_INTENTS = ("inform", "nlu_fallback")
+
+
+def is_email_attempt(tracker: Tracker, answer: Any = None) -> bool:
+    """Whether the latest message (``answer``: the slot value taken from it) may be an
+    attempt at an e-mail address: it holds an ``@``, or its intent is ``inform`` /
+    ``nlu_fallback`` (``marie point dupont``) or unknown."""
+    message = tracker.latest_message or {}
+    if "@" in f"{message.get('text') or ''} {answer or ''}":
+        return True
+    intent = str((message.get("intent") or {}).get("name") or "")
+    return intent in EMAIL_ATTEMPT_INTENTS or not intent
+
+
 class ValidateHandoffForm(FormValidationAction):
     """Validates ``customer_email`` in the ``handoff_form`` (asked outside support hours).
 
     After :data:`MAX_EMAIL_ATTEMPTS` invalid answers the form stops asking
     (``requested_slot`` set to ``None``): the handoff goes on without an address and the
-    customer is given the support e-mail address.
+    customer is given the support e-mail address (``utter_handoff_closed_no_email``).
+
+    Only e-mail attempts count: a message without ``@`` whose intent is neither ``inform``
+    nor ``nlu_fallback`` (a greeting, "merci", another request...) is not an address, so the
+    form just asks again. Questions (FAQ, small talk, out of scope) do not even reach this
+    validator: the ``customer_email`` mapping ignores those intents and rules answer them
+    before the form resumes (``data/rules/``), as in the order form.
     """
 
     def name(self) -> str:
@@ -364,6 +385,8 @@ class ValidateHandoffForm(FormValidationAction):
         email = normalize_email(value if isinstance(value, str) else None)
         if email:
             return {"customer_email": email}
+        if not is_email_attempt(tracker, value):
+            return {"customer_email": None}
         attempts = int(tracker.get_slot("handoff_email_attempts") or 0) + 1
         if attempts >= MAX_EMAIL_ATTEMPTS:
             return {"customer_email": None, "handoff_email_attempts": attempts,

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from actions.config import Settings, load_settings
@@ -105,8 +106,23 @@ class HandoffRepository:
         return repository
 
     def create_schema(self) -> None:
-        """Create the ``handoffs`` table if it does not exist."""
-        Handoff.__table__.create(self._sessions.kw["bind"], checkfirst=True)
+        """Create the ``handoffs`` table if it does not exist; add the ``order_verified``
+        column (False for the old rows) to a table created before it existed."""
+        engine = self._sessions.kw["bind"]
+        Handoff.__table__.create(engine, checkfirst=True)
+        columns = {column["name"] for column in inspect(engine).get_columns("handoffs")}
+        if "order_verified" in columns:
+            return
+        default = "false" if engine.dialect.name == "postgresql" else "0"
+        try:
+            with engine.begin() as connection:
+                connection.execute(text("ALTER TABLE handoffs ADD COLUMN order_verified "
+                                        f"BOOLEAN NOT NULL DEFAULT {default}"))
+        except SQLAlchemyError:
+            # Another process added it at the same moment: fine; anything else: raise.
+            columns = {column["name"] for column in inspect(engine).get_columns("handoffs")}
+            if "order_verified" not in columns:
+                raise
 
     @staticmethod
     def _one(session: Any, handoff_id: int) -> Handoff:
@@ -129,8 +145,12 @@ class HandoffRepository:
 
     def start(self, conversation_id: str, *, channel: str, reason: str,
               customer_email: str | None, order_number: str | None, last_intent: str | None,
-              summary: str, transcript: list[dict[str, Any]], webhook: bool) -> Handoff:
+              summary: str, transcript: list[dict[str, Any]], webhook: bool,
+              order_verified: bool = False) -> Handoff:
         """Record a handoff of ``conversation_id``; returns it.
+
+        ``order_verified``: whether a successful order lookup in the conversation verified
+        ``order_number`` together with ``customer_email`` (False: the pair may not match).
 
         A conversation has at most one handoff that is not closed: when it has one, that
         record is updated (fields known now replace the old ones) instead of a second
@@ -152,6 +172,7 @@ class HandoffRepository:
             handoff.reason = reason
             handoff.customer_email = customer_email or handoff.customer_email
             handoff.order_number = order_number or handoff.order_number
+            handoff.order_verified = bool(order_verified and customer_email and order_number)
             handoff.last_intent = last_intent
             handoff.summary = summary[:500]
             handoff.transcript = transcript
@@ -284,6 +305,7 @@ def handoff_payload(handoff: Handoff) -> dict[str, Any]:
         "agent": handoff.agent,
         "customer_email": handoff.customer_email,
         "order_number": handoff.order_number,
+        "order_verified": bool(handoff.order_verified),
         "last_intent": handoff.last_intent,
         "summary": handoff.summary,
         "created_at": handoff.created_at.isoformat() + "Z",

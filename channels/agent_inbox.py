@@ -141,6 +141,17 @@ def render_transcript(transcript: list[dict[str, Any]]) -> str:
     return "<ol class=\"transcript\">" + "".join(items) + "</ol>"
 
 
+def verification_label(handoff: Handoff) -> str:
+    """Whether the record's order number and e-mail were verified together by a successful
+    order lookup (``Handoff.order_verified``), in words an agent cannot misread."""
+    if not handoff.order_number or not handoff.customer_email:
+        return "sans objet (numéro de commande ou e-mail manquant)"
+    if handoff.order_verified:
+        return "vérifiée : la commande correspond à cet e-mail"
+    return ("NON vérifiée : rien ne prouve que cette commande appartient à cet e-mail, "
+            "n'y envoyez aucun détail de la commande")
+
+
 def render_handoff(handoff: Handoff, base: str, token: str, agent: str) -> str:
     """One handoff: summary, details, transcript and the agent's forms (escaped)."""
     action = f"{base}/handoffs/{handoff.id}"
@@ -166,6 +177,7 @@ def render_handoff(handoff: Handoff, base: str, token: str, agent: str) -> str:
         ("Conversation", handoff.conversation_id),
         ("E-mail", handoff.customer_email or "inconnu"),
         ("Commande", handoff.order_number or "inconnue"),
+        ("Vérification", verification_label(handoff)),
         ("Dernière intention", handoff.last_intent or "?"),
         ("Créé le", f"{handoff.created_at:%Y-%m-%d %H:%M} UTC"),
     ]

@@ -134,7 +134,10 @@ def format_handoff(handoff: Handoff) -> str:
         f"  conversation:  {handoff.conversation_id} ({handoff.channel or '?'})",
         f"  reason:        {handoff.reason}",
         f"  e-mail:        {handoff.customer_email or '-'}",
-        f"  order:         {handoff.order_number or '-'}",
+        f"  order:         {handoff.order_number or '-'}" + (
+            "" if not (handoff.order_number and handoff.customer_email)
+            else " (verified with this e-mail)" if handoff.order_verified
+            else " (NOT verified with this e-mail: send no order details to it)"),
         f"  last intent:   {handoff.last_intent or '-'}",
         f"  created:       {handoff.created_at:%Y-%m-%d %H:%M:%S} UTC, updated "
         f"{handoff.updated_at:%Y-%m-%d %H:%M:%S} UTC",

@@ -133,16 +133,46 @@ def test_order_problems_answer_the_faq_and_offer_a_person(bot: RunningBot, quest
 
 
 def test_repeated_failed_verifications_offer_a_person(bot: RunningBot) -> None:
+    # A number of its own: failed verifications of one number are also limited across
+    # conversations (actions/lookup_limit.py), and the session's bot is shared.
     sender = new_sender("blocked")
     for attempt in range(3):
-        bot.say(sender, "où en est ma commande 104522 ?")
+        bot.say(sender, "où en est ma commande 104599 ?")
         replies = bot.say(sender, f"quelquun{attempt}@example.com")
     assert "/request_human" in [b["payload"] for m in replies for b in m.get("buttons", [])]
     bot.say(sender, "/request_human")
     handoff = handoff_of(bot, sender)
     assert handoff.reason == "verification_failed"
-    assert handoff.order_number == "104522"
+    assert handoff.order_number == "104599"
     assert handoff.customer_email == "quelquun2@example.com"
+    assert handoff.order_verified is False
+
+
+def test_an_email_that_failed_verification_is_flagged_to_the_agent(bot: RunningBot) -> None:
+    sender = new_sender("unverified")
+    bot.say(sender, "commande 104502")
+    bot.say(sender, "pirate@example.com")
+    hand_over(bot, sender)
+    handoff = handoff_of(bot, sender)
+    assert (handoff.order_number, handoff.customer_email) == ("104502", "pirate@example.com")
+    assert handoff.order_verified is False
+
+    page = inbox_get(bot)
+    article = page.text.split(f'id="handoff-{handoff.id}"')[1].split("</article>")[0]
+    assert "NON vérifiée" in article
+    shown = cli(bot, "show", str(handoff.id))
+    assert "NOT verified with this e-mail" in shown.stdout
+
+
+def test_a_verified_order_is_shown_as_verified(bot: RunningBot) -> None:
+    sender = new_sender("verified")
+    bot.say(sender, "où en est ma commande 104530 ?")
+    assert any("en cours de traitement" in t
+               for t in bot.texts(sender, "luc.martin@example.com"))
+    handoff = hand_over(bot, sender)
+    assert (handoff.order_number, handoff.customer_email) == ("104530",
+                                                              "luc.martin@example.com")
+    assert handoff.order_verified is True
 
 
 # ------------------------------------------------------------------ the agent inbox

@@ -131,6 +131,7 @@ PARCEL_LOST = [
     user("où en est ma commande 104522", "check_order_status"),
     slot("order_number", "104522"), slot("order_email", "marie.dupont@example.com"),
     executed("action_check_order_status"), slot("order_number", None),
+    slot("verified_order", {"order_number": "104522", "email": "marie.dupont@example.com"}),
     user("mon colis n'est jamais arrivé", "faq", faq_key="parcel_not_received"),
     executed("utter_faq"), bot("Une fois le numéro de suivi fourni..."),
     user("/request_human", "request_human"),
@@ -212,8 +213,9 @@ async def test_in_support_hours_the_handoff_is_recorded_and_the_bot_pauses(
         ("conversation-1", "rest", "parcel_lost")
     assert handoff.customer_email == "marie.dupont@example.com"
     assert handoff.order_number == "104522"
+    assert handoff.order_verified is True
     assert handoff.last_intent == "request_human"
-    assert "commande 104522" in handoff.summary
+    assert "commande 104522 ·" in handoff.summary
     assert [e["text"] for e in handoff.transcript if e["from"] == "customer"][-1] == \
         "/request_human"
     assert handoff.webhook_state == WebhookState.NOT_CONFIGURED
@@ -388,3 +390,114 @@ def test_a_helpdesk_answering_an_error_keeps_the_handoff_pending(
     stored = handoffs.get(handoff.id)
     assert stored.webhook_state == WebhookState.PENDING
     assert "HTTP 400" in stored.webhook_error
+
+
+# ------------------------------------------------------------------ unverified e-mails
+
+#: "commande 104502", then an e-mail that does not match it, then a request for a person.
+FAILED_VERIFICATION = [
+    user("commande 104502", "inform", entities=[{"entity": "order_number"}]),
+    slot("order_number", "104502"), executed("order_status_form"),
+    user("pirate@example.com", "inform", entities=[{"entity": "email"}]),
+    slot("order_email", "pirate@example.com"), executed("action_check_order_status"),
+    slot("order_number", None), slot("order_email", None), slot("order_lookup_failures", 1),
+    user("je veux parler à un conseiller", "request_human"),
+]
+
+
+async def test_an_email_that_failed_verification_is_recorded_as_unverified(
+        handoffs: HandoffRepository) -> None:
+    action = ActionRequestHuman(handoffs, Settings(), clock=lambda: OPEN)
+    await run_action(action, make_tracker(FAILED_VERIFICATION))
+
+    [handoff] = handoffs.list()
+    assert (handoff.order_number, handoff.customer_email) == ("104502", "pirate@example.com")
+    assert handoff.order_verified is False
+    assert "commande 104502 (non vérifiée)" in handoff.summary
+
+
+async def test_outside_hours_an_unverified_email_is_not_confirmed_but_asked_for(
+        handoffs: HandoffRepository, domain_responses: dict) -> None:
+    action = ActionRequestHuman(handoffs, Settings(), clock=lambda: CLOSED)
+    messages, events = await run_action(action, make_tracker(FAILED_VERIFICATION))
+
+    assert [m["response"] for m in messages] == ["utter_handoff_closed_intro"]
+    assert "pirate@example.com" not in render(domain_responses, messages[0])
+    assert events == [FollowupAction("handoff_form")]
+
+
+async def test_a_verified_pair_for_another_number_does_not_verify_the_latest_one(
+        handoffs: HandoffRepository) -> None:
+    events = [*PARCEL_LOST[:-1], *FAILED_VERIFICATION]
+    action = ActionRequestHuman(handoffs, Settings(), clock=lambda: OPEN)
+    await run_action(action, make_tracker(events))
+    [handoff] = handoffs.list()
+    assert handoff.order_number == "104502"
+    assert handoff.order_verified is False
+
+
+def test_a_table_from_before_the_verification_flag_gets_the_column(tmp_path) -> None:
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    sessions = session_factory(url, 3.0)
+    with sessions.kw["bind"].begin() as connection:
+        connection.execute(text(
+            "CREATE TABLE handoffs (id INTEGER PRIMARY KEY, conversation_id VARCHAR(255) "
+            "NOT NULL, channel VARCHAR(64) NOT NULL, reason VARCHAR(64) NOT NULL, "
+            "customer_email VARCHAR(254), order_number VARCHAR(32), last_intent VARCHAR(128), "
+            "summary VARCHAR(500) NOT NULL, transcript JSON NOT NULL, status VARCHAR(8) NOT "
+            "NULL, agent VARCHAR(100), created_at DATETIME NOT NULL, updated_at DATETIME NOT "
+            "NULL, webhook_state VARCHAR(14) NOT NULL, webhook_attempts INTEGER NOT NULL, "
+            "webhook_error TEXT)"))
+        connection.execute(text(
+            "INSERT INTO handoffs VALUES (1, 'old', 'rest', 'customer_request', "
+            "'a@example.com', '104522', NULL, 's', '[]', 'open', NULL, '2026-11-30 10:00:00', "
+            "'2026-11-30 10:00:00', 'not_configured', 0, NULL)"))
+    repository = HandoffRepository(sessions)
+    repository.create_schema()
+    repository.create_schema()  # idempotent
+
+    assert repository.get(1).order_verified is False
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("je veux parler à un conseiller", "request_human"),
+    ("merci", "thank"),
+    ("où en est ma commande 104522 ?", "check_order_status"),
+])
+def test_a_message_that_is_no_email_attempt_is_not_counted(text: str, intent: str) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker([user(text, intent)], handoff_email_attempts=2)
+
+    result = ValidateHandoffForm().validate_customer_email(text, dispatcher, tracker, {})
+
+    assert result == {"customer_email": None}  # the form asks again; nothing counted
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("marie.dupont@examplecom", "inform"),
+    ("marie point dupont chez gmail", "nlu_fallback"),
+    ("c'est lea@", "thank"),
+])
+def test_a_mistyped_address_is_counted(text: str, intent: str) -> None:
+    tracker = make_tracker([user(text, intent)])
+    result = ValidateHandoffForm().validate_customer_email(text, CollectingDispatcher(),
+                                                           tracker, {})
+    assert result == {"customer_email": None, "handoff_email_attempts": 1}
+
+
+async def test_after_the_last_invalid_address_the_customer_gets_the_support_email(
+        handoffs: HandoffRepository, domain_responses: dict) -> None:
+    trigger = [user("je veux parler à quelqu'un", "request_human")]
+    after_form = [*trigger, executed("handoff_form"),
+                  {"event": "active_loop", "name": "handoff_form"},
+                  user("pas d'adresse", "inform"), slot("handoff_email_attempts", 3),
+                  executed("handoff_form"), {"event": "active_loop", "name": None}]
+    action = ActionRequestHuman(handoffs, Settings(support_email="sav@example.com"),
+                                clock=lambda: CLOSED)
+    messages, events = await run_action(action, make_tracker(after_form))
+    assert [m["response"] for m in messages] == ["utter_handoff_closed_no_email"]
+    assert "sav@example.com" in render(domain_responses, messages[0])
+    assert ConversationPaused() in events

@@ -110,3 +110,19 @@ def test_an_agent_reply_reaches_the_messenger_customer(bot: RunningBot,
     assert reply.status_code == 303 and "notice=sent" in reply.headers["Location"]
     texts = [m["body"]["message"].get("text") for m in graph.messages_to(psid)]
     assert texts[-1] == "Bonjour, ici Julie. Je regarde votre colis."
+
+
+@pytest.mark.parametrize("verified, shown", [
+    (True, "vérifiée : la commande correspond à cet e-mail"),
+    (False, "NON vérifiée"),
+])
+def test_the_inbox_says_whether_order_and_email_were_verified(verified, shown) -> None:
+    handoff = Handoff(id=8, conversation_id="c-8", channel="rest", reason="customer_request",
+                      customer_email="pirate@example.com", order_number="104502",
+                      order_verified=verified, last_intent="request_human", summary="s",
+                      transcript=[], status=HandoffStatus.OPEN, agent=None,
+                      created_at=datetime(2026, 11, 30), updated_at=datetime(2026, 11, 30))
+    html = render_handoff(handoff, "/webhooks/agent_inbox", token="t", agent="")
+    assert shown in html
+    if verified:
+        assert "NON vérifiée" not in html

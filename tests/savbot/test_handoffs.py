@@ -77,3 +77,23 @@ def test_an_unreachable_rasa_server_is_reported_without_the_token() -> None:
         append_events(settings, "someone", [])
     assert "not reachable" in str(error.value)
     assert "s3cret" not in str(error.value)
+
+
+def test_show_says_whether_order_and_email_were_verified(tmp_path) -> None:
+    database_url = f"sqlite:///{tmp_path / 'orders.db'}"
+    repository = HandoffRepository(session_factory(database_url, 3.0))
+    repository.create_schema()
+    unverified = record(repository, "c-1", "pirate@example.com")
+    verified = repository.start("c-2", channel="rest", reason="customer_request",
+                                customer_email="marie@example.com", order_number="104522",
+                                order_verified=True, last_intent=None, summary="s",
+                                transcript=[], webhook=False).id
+    env = {"TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'conversations.db'}",
+           "DATABASE_URL": database_url}
+    runner = CliRunner()
+
+    shown = runner.invoke(main, ["handoffs", "show", str(unverified)], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "order:         104522 (NOT verified with this e-mail" in shown.output
+    shown = runner.invoke(main, ["handoffs", "show", str(verified)], env=env)
+    assert "104522 (verified with this e-mail)" in shown.output
