@@ -19,10 +19,12 @@ from actions.models import Base, Order
 
 @dataclass(frozen=True)
 class UpsertResult:
-    """Counts of an :meth:`OrderRepository.upsert` call."""
+    """Counts of an :meth:`OrderRepository.upsert` call (``skipped``: existing orders left
+    untouched because ``replace`` was false)."""
 
     created: int
     updated: int
+    skipped: int = 0
 
 
 class OrderRepository:
@@ -72,29 +74,34 @@ class OrderRepository:
         with self._sessions.begin() as session:
             return session.scalar(select(func.count()).select_from(Order)) or 0
 
-    def upsert(self, rows: Iterable[Mapping[str, Any]], batch_size: int = 1000) -> UpsertResult:
+    def upsert(self, rows: Iterable[Mapping[str, Any]], batch_size: int = 1000,
+               replace: bool = True) -> UpsertResult:
         """Insert or update orders by ``order_number``, in bulk (Core ``executemany``).
 
         Args:
             rows: mappings with the :class:`~actions.models.Order` column names; values
                 already typed (datetimes, ``Decimal``, enums) and ``order_number`` canonical.
-                A number repeated in ``rows``: the last row wins (counted as an update).
+                A number repeated in ``rows``: the last row wins (counted as an update, or
+                as skipped when ``replace`` is false).
             batch_size: rows per transaction.
+            replace: whether an order already stored with the same number is overwritten;
+                ``False`` leaves it untouched (counted as skipped): demo data never
+                replaces real orders.
 
         Returns:
-            How many orders were created and how many updated.
+            How many orders were created, updated and skipped.
         Raises ``sqlalchemy.exc.SQLAlchemyError`` when the database fails.
         """
         table = Order.__table__
         columns = [c.name for c in table.columns if c.name != "id"]
         update = (table.update().where(table.c.order_number == bindparam("_number"))
                   .values({name: bindparam(name) for name in columns}))
-        created = updated = 0
+        created = updated = skipped = 0
         batch: dict[str, Mapping[str, Any]] = {}
         repeated = 0
 
         def flush() -> None:
-            nonlocal created, updated, repeated
+            nonlocal created, updated, skipped, repeated
             with self._sessions.begin() as session:
                 existing = set(session.scalars(
                     select(table.c.order_number).where(table.c.order_number.in_(list(batch)))))
@@ -105,10 +112,13 @@ class OrderRepository:
                     _copy_rows(session, columns, new)
                 elif new:
                     session.execute(table.insert(), new)
-                if old:
+                if old and replace:
                     session.execute(update, old)
                 created += len(new)
-                updated += len(old) + repeated
+                if replace:
+                    updated += len(old) + repeated
+                else:
+                    skipped += len(old) + repeated
             batch.clear()
             repeated = 0
 
@@ -120,7 +130,7 @@ class OrderRepository:
                 flush()
         if batch:
             flush()
-        return UpsertResult(created=created, updated=updated)
+        return UpsertResult(created=created, updated=updated, skipped=skipped)
 
 
 def _copy_value(value: Any) -> str:

@@ -1,7 +1,8 @@
 """``savbot``: the project's command line.
 
     savbot orders import FILE.csv    import the shop's order export
-    savbot orders seed --count N     fill the database with demo orders
+    savbot orders seed --count N     add demo orders (never overwrites existing ones)
+    savbot orders sample             print demo order numbers + e-mails to try (read-only)
     savbot orders count              how many orders the database holds
     savbot privacy erase --email X   delete a customer's conversations (RGPD)
     savbot privacy purge --older-than 90d   delete conversations past retention
@@ -11,7 +12,6 @@
 from __future__ import annotations
 
 import sys
-from itertools import islice
 from pathlib import Path
 
 import click
@@ -22,7 +22,7 @@ from actions.config import load_settings
 from actions.order_repository import OrderRepository
 from savbot.importer import CsvFormatError, parse_csv
 from savbot.privacy import Deletion, erase_email, parse_duration, purge_older_than
-from savbot.seed import demo_orders
+from savbot.seed import demo_orders, demo_pairs_in_database
 
 
 def _repository() -> OrderRepository:
@@ -66,19 +66,55 @@ def import_orders(csv_file: Path) -> None:
 @click.option("--count", default=200, show_default=True, type=click.IntRange(1, 10_000_000),
               help="How many demo orders.")
 @click.option("--seed", "random_seed", default=42, show_default=True, help="Random seed.")
-def seed_orders(count: int, random_seed: int) -> None:
-    """Fill the database with realistic, deterministic demo orders."""
+@click.option("--replace", is_flag=True,
+              help="Overwrite orders already stored with the same numbers (by default they "
+                   "are left untouched: they may be real orders).")
+def seed_orders(count: int, random_seed: int, replace: bool) -> None:
+    """Add realistic, deterministic demo orders (numbers from 104500 on).
+
+    An order number already in the database is skipped unless --replace is given, so demo
+    data never overwrites a real order.
+    """
     repository = _repository()
     rows = tqdm(demo_orders(count, seed=random_seed), total=count, desc="seed", unit="order",
                 disable=None)
     try:
-        result = repository.upsert(rows, batch_size=20_000)
+        result = repository.upsert(rows, batch_size=20_000, replace=replace)
+        pairs = demo_pairs_in_database(repository, seed=random_seed, scan=min(count, 200))
     except SQLAlchemyError as exc:
         raise click.ClickException(f"order database error: {exc}") from exc
-    click.echo(f"{result.created} created, {result.updated} updated")
+    click.echo(f"{result.created} created, {result.updated} updated, {result.skipped} skipped")
+    _echo_pairs(pairs)
+    if result.skipped:
+        click.echo(f"{result.skipped} order number(s) were already in the database and were "
+                   "left untouched (--replace overwrites them).", err=True)
+
+
+def _echo_pairs(pairs: list[tuple[str, str, str]]) -> None:
+    if not pairs:
+        click.echo("No demo order in the database: run `savbot orders seed` to add some.")
+        return
     click.echo("Try these orders in the chat (order number + e-mail):")
-    for row in islice(demo_orders(min(count, 6), seed=random_seed), 6):
-        click.echo(f"  {row['order_number']}  {row['email']:<40} {row['status'].value}")
+    for number, email, status in pairs:
+        click.echo(f"  {number}  {email:<40} {status}")
+
+
+@orders.command("sample")
+@click.option("--count", default=6, show_default=True, type=click.IntRange(1, 100),
+              help="How many pairs.")
+@click.option("--seed", "random_seed", default=42, show_default=True,
+              help="Random seed the demo orders were made with.")
+def sample_orders(count: int, random_seed: int) -> None:
+    """Print demo orders stored in the database (number + e-mail) to try in the chat.
+
+    Read-only; only demo orders (``savbot orders seed``) are shown, never imported ones.
+    """
+    try:
+        repository = OrderRepository.from_settings(load_settings())  # creates nothing
+        pairs = demo_pairs_in_database(repository, limit=count, seed=random_seed)
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"order database error: {exc}") from exc
+    _echo_pairs(pairs)
 
 
 @main.group()

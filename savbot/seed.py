@@ -115,3 +115,22 @@ def demo_orders(
             row["delivered_at"] = shipped + (8 + int(rand() * 6)) * _DAY
         row["created_at"] = created
         yield row
+
+
+def demo_pairs_in_database(repository: Any, limit: int = 6, seed: int = 42,
+                           scan: int = 200) -> list[tuple[str, str, str]]:
+    """Demo orders actually stored, to try in the chat: ``(number, e-mail, status)``.
+
+    Walks the first ``scan`` orders :func:`demo_orders` makes with ``seed`` and keeps those
+    the database holds with that very e-mail (``repository.find_verified``), at most
+    ``limit``: a number that belongs to a real (imported) order is never shown, and nothing
+    is written. Raises ``sqlalchemy.exc.SQLAlchemyError`` when the database fails.
+    """
+    pairs: list[tuple[str, str, str]] = []
+    for row in demo_orders(scan, seed=seed):
+        order = repository.find_verified(row["order_number"], row["email"])
+        if order is not None:
+            pairs.append((order.order_number, order.email, order.status.value))
+            if len(pairs) >= limit:
+                break
+    return pairs

@@ -87,7 +87,7 @@ sav-bot is ready.
     http://localhost:$RASA_PORT/webhooks/agent_inbox/?token=$AGENT_TOKEN
   Handoffs in a terminal (same environment as this server):
     RASA_URL=http://localhost:$RASA_PORT RASA_AUTH_TOKEN=... .venv/bin/savbot handoffs list|show ID|close ID
-  Demo orders:       .venv/bin/savbot orders seed --count 6 (prints number + e-mail pairs)
+  Demo orders:       .venv/bin/savbot orders sample (prints number + e-mail pairs to try; read-only)
   Messenger webhook: $MESSENGER (README, "Facebook Messenger")
 Ctrl-C stops the servers.
 MSG

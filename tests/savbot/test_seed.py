@@ -41,8 +41,8 @@ def test_the_seed_command_fills_the_database_once(database_url, repository) -> N
                            env={"DATABASE_URL": database_url})
 
     assert first.exit_code == 0, first.output
-    assert "12 created, 0 updated" in first.output
-    assert "0 created, 12 updated" in second.output
+    assert "12 created, 0 updated, 0 skipped" in first.output
+    assert "0 created, 0 updated, 12 skipped" in second.output
     assert repository.count() == 12
     number, email = first.output.splitlines()[2].split()[:2]
     assert repository.find_verified(number, email) is not None
@@ -83,3 +83,48 @@ def test_upsert_counts_a_number_repeated_in_one_batch_once_created(repository,
     assert (result.created, result.updated) == (2, 1)
     assert repository.count() == 2
     assert repository.find_verified("1", "autre@example.com") is not None
+
+
+def test_seeding_never_overwrites_an_existing_order_unless_asked(
+        database_url, repository, make_order_row) -> None:
+    """A real (imported) order 104500 keeps its customer: the seed skips its number."""
+    repository.upsert([make_order_row("104500", email="vraie.cliente@example.org")])
+    demo = list(demo_orders(3))
+    runner = CliRunner()
+
+    seeded = runner.invoke(main, ["orders", "seed", "--count", "3"],
+                           env={"DATABASE_URL": database_url})
+
+    assert seeded.exit_code == 0, seeded.output
+    assert "2 created, 0 updated, 1 skipped" in seeded.output
+    assert "--replace" in seeded.output
+    assert repository.find_verified("104500", "vraie.cliente@example.org") is not None
+    assert repository.find_verified("104500", demo[0]["email"]) is None
+    # Only pairs that are really in the database are suggested.
+    assert "vraie.cliente" not in seeded.output and demo[0]["email"] not in seeded.output
+    assert demo[1]["email"] in seeded.output
+
+    replaced = runner.invoke(main, ["orders", "seed", "--count", "3", "--replace"],
+                             env={"DATABASE_URL": database_url})
+    assert "0 created, 3 updated, 0 skipped" in replaced.output
+    assert repository.find_verified("104500", demo[0]["email"]) is not None
+
+
+def test_sample_prints_stored_demo_pairs_and_changes_nothing(
+        database_url, repository, make_order_row) -> None:
+    runner = CliRunner()
+    env = {"DATABASE_URL": database_url}
+    empty = runner.invoke(main, ["orders", "sample"], env=env)
+    assert empty.exit_code == 0, empty.output
+    assert "No demo order in the database" in empty.output
+
+    repository.upsert([make_order_row("104501", email="vraie.cliente@example.org")])
+    runner.invoke(main, ["orders", "seed", "--count", "10"], env=env)
+    sample = runner.invoke(main, ["orders", "sample", "--count", "4"], env=env)
+
+    assert sample.exit_code == 0, sample.output
+    pairs = [line.split()[:2] for line in sample.output.splitlines()[1:]]
+    assert len(pairs) == 4
+    assert all(repository.find_verified(number, email) for number, email in pairs)
+    assert "104501" not in sample.output
+    assert repository.count() == 10
