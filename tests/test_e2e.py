@@ -49,3 +49,20 @@ def test_a_wrong_email_reveals_nothing(bot) -> None:
 def test_the_http_api_needs_the_token(bot) -> None:
     assert requests.get(f"{bot.url}/status", timeout=10).status_code == 401
     assert requests.get(f"{bot.url}/status", params={"token": bot.token}, timeout=10).ok
+
+
+def test_guessing_emails_from_new_conversations_gets_the_number_blocked(bot) -> None:
+    """One conversation per guess (any REST sender) does not get around the privacy limit:
+    after 5 failed verifications of one number (actions/lookup_limit.py), even the right
+    e-mail gets the blocked reply. Number 200049 is used by no other test of this server."""
+    for i in range(5):
+        bot.texts(f"e2e-guess-{i}", "où en est ma commande 200049 ?")
+        replies = bot.texts(f"e2e-guess-{i}", f"essai{i}@example.com")
+        assert any("Je ne trouve aucune commande" in text for text in replies), replies
+
+    bot.texts("e2e-guess-owner", "où en est ma commande 200049 ?")
+    replies = bot.texts("e2e-guess-owner", "client49@example.com")
+
+    text = " ".join(replies)
+    assert "je ne peux plus rechercher cette commande" in text
+    assert "TRK200049" not in text
