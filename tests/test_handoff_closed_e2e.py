@@ -1,0 +1,96 @@
+"""Human handoff outside support hours, end to end, on servers of its own whose support
+team is not at work today (``SUPPORT_DAYS``: only the day after tomorrow): the bot asks
+for an e-mail address first (``handoff_form``).
+
+- An e-mail that failed order verification is never used as the reply address: the bot asks
+  for one instead of confirming it.
+- A question asked while the bot waits for the address is answered, and does not count as
+  an invalid address.
+- After the last invalid address the customer is told the support e-mail address.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import RunningBot, Stack, require_model, seeded_database
+
+from actions.db import session_factory
+from actions.handoff_repository import HandoffRepository
+
+pytestmark = pytest.mark.e2e
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ASK_EMAIL = "À quelle adresse e-mail pouvons-nous vous répondre ?"
+
+
+@pytest.fixture(scope="module")
+def closed_bot(tmp_path_factory) -> Iterator[RunningBot]:
+    """Rasa and action servers whose support team has no opening hours."""
+    require_model()
+    folder = tmp_path_factory.mktemp("closed")
+    # The only working day is the day after tomorrow: closed all of today and tomorrow.
+    day = (datetime.now(ZoneInfo("Europe/Paris")).weekday() + 2) % 7
+    stack = Stack(folder, seeded_database(folder),
+                  env={"SUPPORT_DAYS": WEEKDAYS[day], "SUPPORT_HOURS": "09:00-18:00",
+                       "SUPPORT_TIMEZONE": "Europe/Paris"})
+    try:
+        yield stack.start()
+    finally:
+        stack.stop()
+
+
+def new_sender(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def handoff_of(bot: RunningBot, sender: str):
+    repository = HandoffRepository(session_factory(bot.database_url, 3.0))
+    repository.create_schema()
+    return repository.open_for(sender)
+
+
+def test_an_email_that_failed_verification_is_not_confirmed(closed_bot: RunningBot) -> None:
+    sender = new_sender("closed-unverified")
+    closed_bot.texts(sender, "commande 104522")
+    closed_bot.texts(sender, "pirate@example.com")
+
+    replies = closed_bot.texts(sender, "je veux parler à un conseiller")
+
+    assert ASK_EMAIL in replies, replies
+    assert "pirate@example.com" not in " ".join(replies)
+    replies = closed_bot.texts(sender, "moi@example.org")
+    assert any("moi@example.org" in text for text in replies), replies
+    handoff = handoff_of(closed_bot, sender)
+    assert (handoff.order_number, handoff.customer_email) == ("104522", "moi@example.org")
+    assert handoff.order_verified is False
+
+
+def test_a_question_while_the_email_is_asked_is_answered_not_counted(
+        closed_bot: RunningBot) -> None:
+    sender = new_sender("closed-question")
+    assert ASK_EMAIL in closed_bot.texts(sender, "je veux parler à un conseiller")
+
+    for _ in range(3):
+        replies = closed_bot.texts(sender, "combien de temps pour la livraison ?")
+        assert any("8 à 13 jours" in text for text in replies), replies
+        assert ASK_EMAIL in replies, replies
+        assert handoff_of(closed_bot, sender) is None  # not paused
+
+    replies = closed_bot.texts(sender, "lea@example.fr")
+    assert any("lea@example.fr" in text for text in replies), replies
+    assert handoff_of(closed_bot, sender).customer_email == "lea@example.fr"
+
+
+def test_after_three_invalid_addresses_the_support_email_is_given(
+        closed_bot: RunningBot) -> None:
+    sender = new_sender("closed-invalid")
+    closed_bot.texts(sender, "je veux parler à un conseiller")
+    for typo in ("lea@example", "lea.example.fr@", "lea@@example.fr"):
+        replies = closed_bot.texts(sender, typo)
+    assert any("support@example.com" in text for text in replies), replies
+    assert handoff_of(closed_bot, sender).customer_email is None
