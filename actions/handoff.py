@@ -40,7 +40,7 @@ from actions.handoff_repository import HandoffRepository, transcript_from_events
 from actions.helpdesk import HelpdeskWebhook, deliver, deliver_pending
 from actions.models import Handoff
 from actions.order_numbers import normalize_email
-from actions.orders import MAX_FAILED_LOOKUPS, VERIFIED_ORDER_SLOT
+from actions.orders import MAX_FAILED_LOOKUPS, VERIFIED_ORDER_SLOT, first_text
 from actions.support_hours import SupportHours, french_day
 
 logger = logging.getLogger(__name__)
@@ -381,8 +381,8 @@ class ValidateHandoffForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Keep the first e-mail address of the answer, trimmed and lower-cased."""
-        value = slot_value[0] if isinstance(slot_value, list) and slot_value else slot_value
-        email = normalize_email(value if isinstance(value, str) else None)
+        value = first_text(slot_value)
+        email = normalize_email(value)
         if email:
             return {"customer_email": email}
         if not is_email_attempt(tracker, value):

@@ -79,8 +79,9 @@ def recent_lookups(events: list[dict[str, Any]], now: float) -> int:
     )
 
 
-def _first_text(value: Any) -> str:
-    """Slot values may be a list when a message holds several entities: take the first."""
+def first_text(value: Any) -> str:
+    """Slot values may be a list when a message holds several entities: take the first
+    (``["a@x.fr", "b@x.fr"]`` -> ``"a@x.fr"``; ``None`` -> ``""``)."""
     if isinstance(value, list):
         value = value[0] if value else ""
     return "" if value is None else str(value)
@@ -127,7 +128,7 @@ class ValidateOrderStatusForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Canonicalise the order number (``n° 104 522`` -> ``104522``) or reject it."""
-        number = canonical_order_number(_first_text(slot_value))
+        number = canonical_order_number(first_text(slot_value))
         if number is None:
             return self._invalid("order_number", "utter_invalid_order_number", dispatcher, tracker)
         return {"order_number": number}
@@ -140,7 +141,7 @@ class ValidateOrderStatusForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Keep the e-mail address trimmed and lower-cased, or reject it."""
-        email = normalize_email(_first_text(slot_value))
+        email = normalize_email(first_text(slot_value))
         if email is None:
             return self._invalid("order_email", "utter_invalid_order_email", dispatcher, tracker)
         return {"order_email": email}
