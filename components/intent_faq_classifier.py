@@ -1,0 +1,336 @@
+"""One linear classifier for the intent and the FAQ topic of a message."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.featurizers.featurizer import Featurizer
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix, hstack, vstack
+
+from components.questions import question_spans
+
+logger = logging.getLogger(__name__)
+
+TEXT = "text"
+INTENT = "intent"
+INTENT_RANKING = "intent_ranking"
+INTENT_RESPONSE_KEY = "intent_response_key"
+RESPONSE_SELECTOR = "response_selector"
+TOKENS = "text_tokens"
+#: Output: the FAQ key of each question of a message that asks several, in reading order.
+FAQ_QUESTIONS = "faq_questions"
+MODEL_FILE = "classifier.npz"
+META_FILE = "classifier.json"
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of a (messages, labels) array of decision scores."""
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def split_probabilities(labels: list[str], probabilities: np.ndarray, retrieval_intent: str,
+                        ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+    """Turn one message's probabilities over flat labels into an intent and an FAQ ranking.
+
+    Args:
+        labels: flat labels: intents (``greet``) and retrieval keys (``faq/delivery_time``).
+        probabilities: one probability per label, summing to 1.
+        retrieval_intent: the retrieval intent whose keys are in ``labels`` (``faq``).
+
+    Returns:
+        ``(intents, keys)``, both sorted best first. ``intents`` has each plain intent with
+        its probability and the retrieval intent with the sum of its keys' probabilities.
+        ``keys`` has each retrieval key with its probability *given* the retrieval intent
+        (they sum to 1), which is what the FAQ clarification thresholds are compared with.
+    """
+    prefix = f"{retrieval_intent}/"
+    intents: dict[str, float] = {}
+    keys: list[tuple[str, float]] = []
+    for label, probability in zip(labels, probabilities, strict=True):
+        if label.startswith(prefix):
+            keys.append((label, float(probability)))
+            intents[retrieval_intent] = intents.get(retrieval_intent, 0.0) + float(probability)
+        else:
+            intents[label] = float(probability)
+    mass = sum(p for _, p in keys)
+    if mass > 0:
+        keys = [(key, p / mass) for key, p in keys]
+    return (sorted(intents.items(), key=lambda item: -item[1]),
+            sorted(keys, key=lambda item: -item[1]))
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
+)
+class IntentFaqClassifier(IntentClassifier, GraphComponent):
+    """Predicts the intent and, for FAQ messages, the FAQ topic, with one logistic regression.
+
+    Replaces Rasa's LogisticRegressionClassifier + ResponseSelector pair: the labels are the
+    plain intents and the retrieval keys (``faq/<key>``, the contract of
+    ``../shared/faq_catalogue.md``) side by side, so "is it an FAQ?" and "which one?" are one
+    decision (the two-stage pair made confident mistakes at the border, e.g. an FAQ about
+    order numbers taken for an order lookup). Trains in about a second (no TensorFlow) and
+    loads from plain numpy arrays (no skops).
+
+    Input: the sentence-level sparse (and dense, if any) features of the ``text`` attribute.
+    Output, in the message:
+
+    - ``intent``/``intent_ranking``: the retrieval intent's confidence is the sum of its keys';
+    - ``response_selector.<retrieval_intent>``: Rasa's ResponseSelector format
+      (``response.utter_action`` = ``utter_faq/<key>``, ``ranking`` of
+      ``{intent_response_key, confidence}``), so ``utter_faq`` and ``FaqClarifier`` work as
+      with the ResponseSelector. Key confidences are conditional on the message being an
+      FAQ (they sum to 1);
+    - ``faq_questions``, only for an FAQ message that asks two or more questions
+      (:func:`components.questions.question_spans`) on different FAQ topics: the key of each
+      question in reading order, each question classified alone from the token-level features
+      of its own words (``FaqClarifier`` then makes the intent ``faq_two_topics``).
+    """
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [Featurizer]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "retrieval_intent": "faq",
+            # Inverse L2 regularisation strength of the logistic regression.
+            "C": 1.0,
+            "max_iter": 300,
+            "random_state": 42,
+            # A message asking several questions gets the FAQ key of each one ("faq_questions")
+            # when each is an FAQ question with a key at least this likely.
+            "question_min_confidence": 0.5,
+            # tf-idf weighting of each featurizer's counts (then unit length per featurizer).
+            "idf": True,
+            "sublinear_tf": True,
+            "ranking_length": 10,
+        }
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage,
+                 resource: Resource) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.labels: list[str] = []
+        self.coef: np.ndarray | None = None
+        self.intercept: np.ndarray | None = None
+        self.responses: dict[str, list[dict[str, Any]]] = {}
+        self.origins: list[str] = []
+        self.idf: list[np.ndarray] = []
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> IntentFaqClassifier:
+        return cls(config, model_storage, resource)
+
+    @staticmethod
+    def _origins(messages: list[Message]) -> list[str]:
+        """Names of the featurizers that gave sentence-level sparse features of the text."""
+        return sorted({str(f.origin) for m in messages for f in m.features
+                       if f.attribute == TEXT and f.is_sparse() and not f.is_dense()
+                       and f.type == "sentence"})
+
+    def _blocks(self, messages: list[Message]) -> list[csr_matrix]:
+        """One (messages, features) count matrix per featurizer, in ``self.origins`` order."""
+        blocks = []
+        for origin in self.origins:
+            rows = []
+            for message in messages:
+                sentence = message.get_sparse_features(TEXT, [origin])[1]
+                rows.append(csr_matrix(sentence.features) if sentence else None)
+            width = next((row.shape[1] for row in rows if row is not None), 0)
+            rows = [row if row is not None else csr_matrix((1, width)) for row in rows]
+            blocks.append(csr_matrix(vstack(rows), dtype=np.float64))
+        return blocks
+
+    def _features(self, messages: list[Message]) -> csr_matrix:
+        """(messages, features) matrix of the messages' sentence features (see ``_weigh``)."""
+        return self._weigh(self._blocks(messages))
+
+    def _weigh(self, blocks: list[csr_matrix]) -> csr_matrix:
+        """Per featurizer block of counts: log-scaled counts times the inverse document
+        frequency learnt in training, scaled to unit length (tf-idf); blocks side by side.
+        """
+        weighted = []
+        for block, idf in zip(blocks, self.idf, strict=True):
+            block = csr_matrix(block, dtype=np.float64, copy=True)
+            if self.config["sublinear_tf"]:
+                block.data = np.log1p(np.abs(block.data))
+            block = csr_matrix(block.multiply(idf[None, :]))
+            norms = np.sqrt(np.asarray(block.multiply(block).sum(axis=1))).ravel()
+            norms[norms == 0] = 1.0
+            weighted.append(csr_matrix(block.multiply(1.0 / norms[:, None])))
+        return csr_matrix(hstack(weighted))
+
+    def _question_blocks(self, message: Message, spans: list[tuple[int, int]],
+                         ) -> list[csr_matrix] | None:
+        """Count blocks with one row per question span: the sum of the token-level features
+        of the tokens inside the span (for count features, what the whole-sentence features of
+        that span alone would be). None when the message has no token-level features.
+        """
+        tokens = message.get(TOKENS) or []
+        membership = csr_matrix(np.array(
+            [[1.0 if start <= token.start and token.end <= end else 0.0 for token in tokens]
+             for start, end in spans]).reshape(len(spans), len(tokens)))
+        blocks = []
+        for origin in self.origins:
+            sequence = message.get_sparse_features(TEXT, [origin])[0]
+            if sequence is None or sequence.features.shape[0] != len(tokens):
+                return None
+            blocks.append(csr_matrix(membership @ csr_matrix(sequence.features)))
+        return blocks
+
+    def _fit_idf(self, messages: list[Message]) -> None:
+        """Smoothed inverse document frequency of each feature, per featurizer."""
+        self.origins = self._origins(messages)
+        self.idf = []
+        for block in self._blocks(messages):
+            if not self.config["idf"]:
+                self.idf.append(np.ones(block.shape[1]))
+                continue
+            document_frequency = np.bincount(block.nonzero()[1], minlength=block.shape[1])
+            self.idf.append(np.log((1 + block.shape[0]) / (1 + document_frequency)) + 1.0)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit on every intent example; a retrieval example's label is its ``faq/<key>``."""
+        from sklearn.linear_model import LogisticRegression
+
+        examples = [m for m in training_data.intent_examples if m.get(INTENT) and m.get(TEXT)]
+        if not examples:
+            logger.debug("IntentFaqClassifier: no intent examples, nothing trained.")
+            return self._resource
+        y = [m.get(INTENT_RESPONSE_KEY) or m.get(INTENT) for m in examples]
+        model = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
+                                   class_weight="balanced",
+                                   random_state=self.config["random_state"])
+        self._fit_idf(examples)
+        model.fit(self._features(examples), y)
+        self.labels = [str(label) for label in model.classes_]
+        self.coef = model.coef_
+        self.intercept = model.intercept_
+        prefix = f"utter_{self.config['retrieval_intent']}/"
+        self.responses = {name: list(variants)
+                          for name, variants in training_data.responses.items()
+                          if name.startswith(prefix)}
+        self.persist()
+        return self._resource
+
+    def persist(self) -> None:
+        """Write the weights as numpy arrays and the labels/responses as JSON (no pickle)."""
+        with self._model_storage.write_to(self._resource) as directory:
+            np.savez(directory / MODEL_FILE, coef=self.coef, intercept=self.intercept,
+                     **{f"idf{i}": idf for i, idf in enumerate(self.idf)})
+            (directory / META_FILE).write_text(json.dumps(
+                {"labels": self.labels, "origins": self.origins, "responses": self.responses},
+                ensure_ascii=False))
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> IntentFaqClassifier:
+        component = cls(config, model_storage, resource)
+        try:
+            with model_storage.read_from(resource) as directory:
+                arrays = np.load(directory / MODEL_FILE, allow_pickle=False)
+                meta = json.loads((directory / META_FILE).read_text())
+        except (ValueError, FileNotFoundError):
+            logger.debug("IntentFaqClassifier: no trained model in '%s'.", resource.name)
+            return component
+        component.coef = arrays["coef"]
+        component.intercept = arrays["intercept"]
+        component.labels = meta["labels"]
+        component.responses = meta["responses"]
+        component.origins = meta["origins"]
+        component.idf = [arrays[f"idf{i}"] for i in range(len(component.origins))]
+        return component
+
+    def _probabilities(self, messages: list[Message]) -> np.ndarray:
+        """(messages, labels) probabilities."""
+        return self._softmax_rows(np.asarray(self._features(messages) @ self.coef.T
+                                             + self.intercept))
+
+    def _softmax_rows(self, scores: np.ndarray) -> np.ndarray:
+        """Probabilities from decision scores; binary models get the two-column form."""
+        if len(self.labels) == 2:  # scikit-learn keeps one row of weights for two classes
+            return softmax(np.hstack([np.zeros_like(scores), scores]))
+        return softmax(scores)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Set ``intent``, ``intent_ranking`` and ``response_selector`` on each message."""
+        if self.coef is None or not messages:
+            return messages
+        retrieval_intent = self.config["retrieval_intent"]
+        length = self.config["ranking_length"]
+        for message, probabilities in zip(messages, self._probabilities(messages), strict=True):
+            intents, keys = split_probabilities(self.labels, probabilities, retrieval_intent)
+            ranking = [{"name": name, "confidence": p} for name, p in intents]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING, ranking[:length] if length else ranking,
+                        add_to_output=True)
+            if keys:
+                message.set(RESPONSE_SELECTOR, self._selector_output(keys), add_to_output=True)
+            if intents[0][0] == retrieval_intent:
+                questions = self._question_keys(message)
+                if questions:
+                    message.set(FAQ_QUESTIONS, questions, add_to_output=True)
+        return messages
+
+    def _question_keys(self, message: Message) -> list[str]:
+        """The FAQ key of each question of a message asking two or more different FAQ
+        questions (``["faq/worldwide_shipping", "faq/delivery_time"]``), in reading order;
+        ``[]`` when it asks one, or when a question is not confidently an FAQ question.
+        """
+        spans = question_spans(message.get(TEXT) or "")
+        if len(spans) < 2:
+            return []
+        blocks = self._question_blocks(message, spans)
+        if blocks is None:
+            return []
+        scores = self._weigh(blocks) @ self.coef.T + self.intercept
+        keys = []
+        for probabilities in self._softmax_rows(np.asarray(scores)):
+            intents, ranking = split_probabilities(self.labels, probabilities,
+                                                   self.config["retrieval_intent"])
+            if (intents[0][0] != self.config["retrieval_intent"] or not ranking
+                    or ranking[0][1] < self.config["question_min_confidence"]):
+                return []
+            if ranking[0][0] not in keys:
+                keys.append(ranking[0][0])
+        return keys if len(keys) > 1 else []
+
+    def _selector_output(self, keys: list[tuple[str, float]]) -> dict[str, Any]:
+        """The ResponseSelector-shaped output for a ranking of retrieval keys."""
+        retrieval_intent = self.config["retrieval_intent"]
+        best, confidence = keys[0]
+        utter_action = f"utter_{best}"
+        length = self.config["ranking_length"]
+        return {
+            "all_retrieval_intents": [retrieval_intent],
+            retrieval_intent: {
+                "response": {
+                    "responses": self.responses.get(utter_action, []),
+                    "confidence": confidence,
+                    INTENT_RESPONSE_KEY: best,
+                    "utter_action": utter_action,
+                },
+                "ranking": [{"confidence": p, INTENT_RESPONSE_KEY: key}
+                            for key, p in (keys[:length] if length else keys)],
+            },
+        }
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing downstream learns from the predictions: training data passes unchanged."""
+        return training_data

@@ -1,0 +1,36 @@
+"""Where the questions of a customer message are (for messages that ask two at once)."""
+
+from __future__ import annotations
+
+import re
+
+#: "et" followed by a word that starts a new question ("... et combien de temps ... ?").
+SECOND_QUESTION = re.compile(
+    r"\bet\s+(?:est[- ]ce|combien|comment|quand|où|pourquoi|quel(?:le)?s?|puis[- ]je|"
+    r"pouvez|peut[- ]on|peux|je\s+peux|on\s+peut|y\s+a[- ]t[- ]il|c'est|sinon)\b",
+    re.IGNORECASE)
+#: A piece of text up to and including a run of question marks.
+QUESTION = re.compile(r"[^?]*\?+")
+#: A question needs at least this many words ("Et ?" is not one).
+MIN_WORDS = 2
+WORD = re.compile(r"\w+")
+
+
+def question_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans ``(start, end)`` of the questions a message asks, in reading order.
+
+    Pieces ending with "?" are questions; a piece is split again where "et" starts a new
+    interrogative clause ("Combien coûte la livraison et est-ce que vous livrez en Suisse ?"
+    gives two spans). Text after the last "?" is ignored unless there is no "?" at all: then
+    the whole message is one piece, split the same way at "et" clauses. Pieces of fewer than
+    two words are dropped. Examples: "Quels délais ? Et la douane ?" -> 2 spans;
+    "J'ai commandé lundi. Rien reçu, que faire ?" -> 1 span; "" -> [].
+    """
+    pieces = [(m.start(), m.end()) for m in QUESTION.finditer(text)] or [(0, len(text))]
+    spans = []
+    for start, end in pieces:
+        cuts = [m.start() for m in SECOND_QUESTION.finditer(text, start, end) if m.start() > start]
+        for piece_start, piece_end in zip([start, *cuts], [*cuts, end], strict=True):
+            if len(WORD.findall(text[piece_start:piece_end])) >= MIN_WORDS:
+                spans.append((piece_start, piece_end))
+    return spans

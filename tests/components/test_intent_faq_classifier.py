@@ -1,0 +1,135 @@
+"""The joint intent + FAQ topic classifier: training, Rasa's output format, persistence."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import coo_matrix
+
+from components.intent_faq_classifier import IntentFaqClassifier, split_probabilities
+
+#: Toy vocabulary of a featurizer: one column per word.
+VOCABULARY = ["livraison", "délai", "retour", "renvoyer", "bonjour", "salut"]
+
+
+def message(text: str, intent: str | None = None, key: str | None = None) -> Message:
+    """A message with the tokens, and the token- and sentence-level counts, that a
+    WhitespaceTokenizer and a word CountVectorsFeaturizer would give."""
+    tokens = [Token(m.group(), m.start()) for m in re.finditer(r"[^\s?]+", text)]
+    words = [token.text for token in tokens]
+    counts = [[words.count(word) for word in VOCABULARY]]
+    sequence = [[1 if word == column else 0 for column in VOCABULARY] for word in words]
+    data = {"text": text, "text_tokens": tokens}
+    if intent:
+        data["intent"] = intent
+    if key:
+        data["intent_response_key"] = key
+    result = Message(data=data)
+    result.add_features(Features(coo_matrix(counts), "sentence", "text", "words"))
+    result.add_features(Features(coo_matrix(np.array(sequence).reshape(len(words),
+                                                                       len(VOCABULARY))),
+                                 "sequence", "text", "words"))
+    return result
+
+
+def training_data() -> TrainingData:
+    examples = [
+        *(message(t, "faq", "faq/delivery_time") for t in
+          ["livraison délai", "délai livraison ?", "quel délai", "livraison"]),
+        *(message(t, "faq", "faq/return_instructions") for t in
+          ["retour", "renvoyer retour", "comment renvoyer", "retour colis"]),
+        *(message(t, "greet") for t in ["bonjour", "salut", "bonjour salut", "salut à vous"]),
+    ]
+    responses = {"utter_faq/delivery_time": [{"text": "8 à 13 jours"}],
+                 "utter_faq/return_instructions": [{"text": "Emballez l'article"}],
+                 "utter_greet": [{"text": "Bonjour"}]}
+    return TrainingData(training_examples=examples, responses=responses)
+
+
+@pytest.fixture()
+def storage(tmp_path) -> LocalModelStorage:
+    return LocalModelStorage(tmp_path)
+
+
+def trained(storage: LocalModelStorage) -> tuple[IntentFaqClassifier, Resource]:
+    resource = Resource("intent_faq")
+    context = ExecutionContext(GraphSchema({}), node_name="intent_faq")
+    classifier = IntentFaqClassifier.create(
+        {**IntentFaqClassifier.get_default_config(), "C": 100.0}, storage, resource, context)
+    classifier.train(training_data())
+    return classifier, resource
+
+
+def test_split_probabilities_sums_the_faq_keys_into_the_faq_intent() -> None:
+    intents, keys = split_probabilities(
+        ["faq/a", "faq/b", "greet"], np.array([0.3, 0.1, 0.6]), "faq")
+    assert intents[0] == ("greet", 0.6)
+    assert intents[1][0] == "faq" and intents[1][1] == pytest.approx(0.4)
+    assert [key for key, _ in keys] == ["faq/a", "faq/b"]
+    assert [p for _, p in keys] == pytest.approx([0.75, 0.25])
+
+
+def test_an_faq_message_gets_the_faq_intent_and_a_response_selector_answer(storage) -> None:
+    classifier, _ = trained(storage)
+    [parsed] = classifier.process([message("délai de livraison")])
+
+    assert parsed.get("intent")["name"] == "faq"
+    selector = parsed.get("response_selector")["faq"]
+    assert selector["response"]["utter_action"] == "utter_faq/delivery_time"
+    assert selector["response"]["intent_response_key"] == "faq/delivery_time"
+    assert selector["response"]["responses"] == [{"text": "8 à 13 jours"}]
+    ranking = selector["ranking"]
+    assert [r["intent_response_key"] for r in ranking] == ["faq/delivery_time",
+                                                          "faq/return_instructions"]
+    assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0)
+    confidences = {r["name"]: r["confidence"] for r in parsed.get("intent_ranking")}
+    assert sum(confidences.values()) == pytest.approx(1.0)
+
+
+def test_a_plain_intent_is_predicted_as_such(storage) -> None:
+    classifier, _ = trained(storage)
+    [parsed] = classifier.process([message("salut bonjour")])
+    assert parsed.get("intent")["name"] == "greet"
+    [other] = classifier.process([message("renvoyer")])
+    assert other.get("response_selector")["faq"]["response"]["intent_response_key"] == (
+        "faq/return_instructions")
+
+
+def test_each_question_of_a_two_question_message_gets_its_own_key(storage) -> None:
+    classifier, _ = trained(storage)
+    [parsed] = classifier.process([message("quel délai livraison ? et renvoyer retour ?")])
+    assert parsed.get("faq_questions") == ["faq/delivery_time", "faq/return_instructions"]
+
+    [one_topic] = classifier.process([message("quel délai ? et délai livraison ?")])
+    assert one_topic.get("faq_questions") is None
+    [one_question] = classifier.process([message("délai livraison retour ?")])
+    assert one_question.get("faq_questions") is None
+
+
+def test_a_loaded_classifier_predicts_exactly_like_the_trained_one(storage) -> None:
+    classifier, resource = trained(storage)
+    context = ExecutionContext(GraphSchema({}), node_name="intent_faq")
+    loaded = IntentFaqClassifier.load(
+        {**IntentFaqClassifier.get_default_config(), "C": 100.0}, storage, resource, context)
+
+    texts = ["délai livraison", "retour", "bonjour", "rien à voir"]
+    before = [m.get("intent_ranking") for m in classifier.process([message(t) for t in texts])]
+    after = [m.get("intent_ranking") for m in loaded.process([message(t) for t in texts])]
+    assert before == after
+
+
+def test_an_untrained_classifier_leaves_messages_alone(storage) -> None:
+    context = ExecutionContext(GraphSchema({}), node_name="intent_faq")
+    classifier = IntentFaqClassifier.load(IntentFaqClassifier.get_default_config(), storage,
+                                          Resource("missing"), context)
+    [parsed] = classifier.process([message("bonjour")])
+    assert parsed.get("intent") is None

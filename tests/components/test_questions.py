@@ -1,0 +1,26 @@
+"""Finding the questions of a customer message."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.questions import question_spans
+
+
+@pytest.mark.parametrize(
+    ("text", "questions"),
+    [("Combien coûte la livraison et est-ce que vous livrez en Suisse ?",
+      ["Combien coûte la livraison", "et est-ce que vous livrez en Suisse ?"]),
+     ("Quels sont les délais ? Et les frais de douane ?",
+      ["Quels sont les délais ?", "Et les frais de douane ?"]),
+     ("délai de livraison et comment annuler", ["délai de livraison", "et comment annuler"]),
+     ("où est mon colis ?", ["où est mon colis ?"]),
+     ("Bonjour ! J'ai commandé un collier. Il n'est pas arrivé, que faire ?",
+      ["Bonjour ! J'ai commandé un collier. Il n'est pas arrivé, que faire ?"]),
+     ("mon colis et mon bracelet ?", ["mon colis et mon bracelet ?"]),
+     ("où est mon colis", ["où est mon colis"]),
+     ("Et ? ?", []),
+     ("", [])],
+)
+def test_question_spans(text, questions) -> None:
+    assert [text[start:end].strip() for start, end in question_spans(text)] == questions
