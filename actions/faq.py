@@ -1,4 +1,5 @@
-"""Asking which FAQ topic the customer means when the FAQ selector is unsure."""
+"""Asking which FAQ topic the customer means when the FAQ selector is unsure, and answering
+messages that ask two FAQ questions at once."""
 
 from __future__ import annotations
 
@@ -100,4 +101,50 @@ class ActionAnswerFaqChoice(Action):
             dispatcher.utter_message(response="utter_default")
             return []
         dispatcher.utter_message(response=f"utter_{RETRIEVAL_INTENT}/{key}")
+        return []
+
+
+def question_keys(latest_message: dict[str, Any]) -> list[str]:
+    """The FAQ keys of the questions of a message that asks several, in reading order.
+
+    Read from ``faq_questions`` (``["faq/worldwide_shipping", "faq/delivery_time"]``, set by
+    ``components.intent_faq_classifier``); unknown keys and repeats are skipped; ``[]`` when
+    absent.
+    """
+    keys = []
+    for item in latest_message.get("faq_questions") or []:
+        key = str(item).split("/", 1)[-1]
+        if key in FAQ_TOPIC_TITLES and key not in keys:
+            keys.append(key)
+    return keys
+
+
+class ActionAnswerFaqTwoTopics(Action):
+    """Answers a message that asks two FAQ questions (intent ``faq_two_topics``).
+
+    Says which topic it answers (``utter_faq_two_topics`` with its title), gives the first
+    question's answer (``utter_faq/<key>``), then offers the second question's topic as a
+    button (``utter_faq_other_topic``), which answers it when clicked (``choose_faq``).
+    Topics come from ``faq_questions`` (:func:`question_keys`), else from the selector's
+    ranking; with one known topic it just answers it, with none it asks to rephrase.
+    """
+
+    def name(self) -> str:
+        return "action_answer_faq_two_topics"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        keys = question_keys(tracker.latest_message) or candidate_keys(tracker.latest_message)
+        if not keys:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        first = keys[0]
+        if len(keys) > 1:
+            dispatcher.utter_message(response="utter_faq_two_topics",
+                                     first_topic=FAQ_TOPIC_TITLES[first])
+        dispatcher.utter_message(response=f"utter_{RETRIEVAL_INTENT}/{first}")
+        if len(keys) > 1:
+            dispatcher.utter_message(response="utter_faq_other_topic",
+                                     buttons=[choice_button(keys[1])])
         return []

@@ -1,4 +1,5 @@
-"""Marks uncertain FAQ predictions so the bot asks instead of guessing."""
+"""Marks uncertain FAQ predictions so the bot asks instead of guessing, and FAQ messages
+that ask two questions so the bot says which one it answers."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from rasa.shared.nlu.training_data.message import Message
 INTENT = "intent"
 INTENT_RANKING = "intent_ranking"
 RESPONSE_SELECTOR = "response_selector"
+
+#: Set by components.intent_faq_classifier: the FAQ key of each question of a message that
+#: asks several, in reading order.
+FAQ_QUESTIONS = "faq_questions"
 
 
 def needs_clarification(ranking: list[dict[str, Any]], min_confidence: float,
@@ -40,13 +45,19 @@ def needs_clarification(ranking: list[dict[str, Any]], min_confidence: float,
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
 class FaqClarifier(GraphComponent):
-    """Replaces an uncertain ``faq`` intent by ``faq_clarify``.
+    """Replaces an uncertain ``faq`` intent by ``faq_clarify``, and the ``faq`` intent of a
+    message asking two questions on two topics by ``faq_two_topics``.
 
     Runs after the ResponseSelector (and the FallbackClassifier). When the message's intent
     is the retrieval intent and the selector is unsure (see :func:`needs_clarification`),
     the intent becomes ``clarify_intent``; the selector's ranking stays in the message, so
     ``action_clarify_faq`` can offer the two most likely topics as buttons. The thresholds
     come from ``make evaluate`` (README, "NLU evaluation").
+
+    A message whose questions are on different FAQ topics (``faq_questions``, set by
+    ``IntentFaqClassifier``) becomes ``two_topics_intent``: ``action_answer_faq_two_topics``
+    then answers the first question, says which topic it answered, and offers the second one
+    as a button (issue 3: "answer the first, or say which one you answer").
     """
 
     @staticmethod
@@ -56,6 +67,7 @@ class FaqClarifier(GraphComponent):
             "clarify_intent": "faq_clarify",
             "min_confidence": 0.5,
             "min_margin": 0.1,
+            "two_topics_intent": "faq_two_topics",
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -79,12 +91,19 @@ class FaqClarifier(GraphComponent):
             if intent.get("name") != retrieval_intent:
                 continue
             selector = (message.get(RESPONSE_SELECTOR) or {}).get(retrieval_intent) or {}
-            if needs_clarification(selector.get("ranking") or [],
-                                   self._config["min_confidence"],
-                                   self._config["min_margin"]):
-                clarify = {"name": self._config["clarify_intent"],
-                           "confidence": intent.get("confidence", 0.0)}
-                message.set(INTENT, clarify, add_to_output=True)
-                ranking = message.get(INTENT_RANKING) or []
-                message.set(INTENT_RANKING, [clarify, *ranking], add_to_output=True)
+            ranking = selector.get("ranking") or []
+            if len(set(message.get(FAQ_QUESTIONS) or [])) > 1:
+                self._relabel(message, self._config["two_topics_intent"])
+            elif needs_clarification(ranking, self._config["min_confidence"],
+                                     self._config["min_margin"]):
+                self._relabel(message, self._config["clarify_intent"])
         return messages
+
+    @staticmethod
+    def _relabel(message: Message, name: str) -> None:
+        """Make ``name`` the message's intent, with the FAQ intent's confidence."""
+        intent = message.get(INTENT) or {}
+        relabelled = {"name": name, "confidence": intent.get("confidence", 0.0)}
+        message.set(INTENT, relabelled, add_to_output=True)
+        ranking = message.get(INTENT_RANKING) or []
+        message.set(INTENT_RANKING, [relabelled, *ranking], add_to_output=True)

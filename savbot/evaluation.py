@@ -30,6 +30,9 @@ REPORTS = PROJECT_ROOT / "reports"
 
 #: Labels that count as "the bot did not answer with a topic" for out-of-scope messages.
 CAUGHT_LABELS = frozenset({"out_of_scope", "nlu_fallback", "faq_clarify"})
+#: Intents answered with an FAQ answer: the selector's best key, or for ``faq_two_topics``
+#: the first question's key (``faq_questions``; it also names it and offers the second).
+ANSWERED_FAQ_INTENTS = frozenset({"faq", "faq_two_topics"})
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +90,11 @@ def label_of(parse: dict[str, Any]) -> tuple[str, str | None, float, float]:
     key = ranking[0]["intent_response_key"] if ranking else None
     first = ranking[0]["confidence"] if ranking else 0.0
     second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
-    if intent == "faq":
+    if intent in ANSWERED_FAQ_INTENTS:
+        # A message asking two questions is answered with its first question's key.
+        questions = parse.get("faq_questions") or []
+        if intent == "faq_two_topics" and questions:
+            return questions[0], key, first, first - second
         return (key or "faq"), key, first, first - second
     return intent, key, first, first - second
 
@@ -169,8 +176,8 @@ def score(name: str, config: Path, seconds: float, predictions: list[Prediction]
 
 
 _NON_FAQ = frozenset({"check_order_status", "inform", "request_human", "greet", "goodbye",
-                      "thank", "affirm", "deny", "bot_challenge", "out_of_scope", "nlu_fallback",
-                      "faq_clarify"})
+                      "thank", "affirm", "deny", "dont_know", "bot_challenge", "out_of_scope",
+                      "nlu_fallback", "faq_clarify", "faq_two_topics", "choose_faq"})
 
 
 def is_faq_label(label: str) -> bool:

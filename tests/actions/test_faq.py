@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.faq import (
     FAQ_TOPIC_TITLES,
     ActionAnswerFaqChoice,
+    ActionAnswerFaqTwoTopics,
     ActionClarifyFaq,
     candidate_keys,
     choice_button,
@@ -96,3 +97,26 @@ async def test_an_unknown_chosen_topic_asks_to_rephrase() -> None:
                "entities": [{"entity": "faq_key", "value": "'; DROP TABLE orders"}]}
     await ActionAnswerFaqChoice().run(dispatcher, tracker(message), {})
     assert dispatcher.messages[0]["response"] == "utter_default"
+
+
+async def test_two_topics_answer_the_first_name_it_and_offer_the_second() -> None:
+    dispatcher = CollectingDispatcher()
+    message = {"intent": {"name": "faq_two_topics"}, "response_selector": {"faq": {"ranking": [
+        {"intent_response_key": "faq/delivery_time", "confidence": 0.55},
+        {"intent_response_key": "faq/customs_fees", "confidence": 0.4},
+    ]}}}
+    await ActionAnswerFaqTwoTopics().run(dispatcher, tracker(message), {})
+    said, answer, other = dispatcher.messages
+    assert said["response"] == "utter_faq_two_topics"
+    assert said["first_topic"] == "Délais de livraison"
+    assert answer["response"] == "utter_faq/delivery_time"
+    assert other["response"] == "utter_faq_other_topic"
+    assert other["buttons"] == [choice_button("customs_fees")]
+
+
+async def test_two_topics_with_one_known_topic_just_answer_it() -> None:
+    dispatcher = CollectingDispatcher()
+    message = {"response_selector": {"faq": {"ranking": [
+        {"intent_response_key": "faq/delivery_time", "confidence": 0.55}]}}}
+    await ActionAnswerFaqTwoTopics().run(dispatcher, tracker(message), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_faq/delivery_time"]

@@ -51,3 +51,27 @@ def test_a_confident_faq_is_left_alone() -> None:
 def test_other_intents_are_left_alone() -> None:
     [message] = clarifier().process([make_message("greet", 0.2, 0.19)])
     assert message.get("intent")["name"] == "greet"
+
+
+def make_questions_message(questions: list[str], *confidences: float) -> Message:
+    message = make_message("faq", *confidences)
+    message.set("faq_questions", questions, add_to_output=True)
+    return message
+
+
+def test_questions_on_two_topics_become_faq_two_topics() -> None:
+    [message] = clarifier().process([make_questions_message(
+        ["faq/delivery_time", "faq/customs_fees"], 0.9, 0.05)])
+    assert message.get("intent")["name"] == "faq_two_topics"
+    assert message.get("intent_ranking")[0]["name"] == "faq_two_topics"
+
+
+def test_questions_on_one_topic_are_answered_as_one() -> None:
+    [message] = clarifier().process([make_questions_message(
+        ["faq/delivery_time", "faq/delivery_time"], 0.9, 0.05)])
+    assert message.get("intent")["name"] == "faq"
+
+
+def test_an_uncertain_single_question_is_still_clarified() -> None:
+    [message] = clarifier().process([make_questions_message([], 0.5, 0.45)])
+    assert message.get("intent")["name"] == "faq_clarify"

@@ -1,0 +1,60 @@
+"""End to end: "je ne sais pas" answers (intent ``dont_know``) and messages asking two FAQ
+questions (intent ``faq_two_topics``), on the running bot over the REST channel.
+
+The messages here are not in the training data (``data/nlu/``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_not_knowing_the_order_number_keeps_the_form_and_says_where_to_find_it(bot) -> None:
+    bot.texts("dk-number", "je veux savoir où en est ma commande")
+
+    replies = bot.texts("dk-number", "je ne sais pas du tout, je l'ai égaré")
+
+    text = " ".join(replies)
+    assert "e-mail de confirmation" in text and "facture" in text
+    assert "j'arrête la recherche" not in text
+    # The form asks for the number again, and still takes it.
+    assert any("pouvez-vous me donner son numéro" in reply for reply in replies)
+    assert any("adresse e-mail" in reply for reply in bot.texts("dk-number", "104530"))
+
+
+def test_not_knowing_the_email_explains_which_one_and_asks_again(bot) -> None:
+    bot.texts("dk-email", "où en est ma commande 104530 ?")
+
+    replies = bot.texts("dk-email", "aucune idée, j'en ai plusieurs")
+
+    text = " ".join(replies)
+    assert "saisie lors de la commande" in text
+    assert any("Quelle adresse e-mail" in reply for reply in replies)
+    assert any("en cours de traitement" in reply
+               for reply in bot.texts("dk-email", "luc.martin@example.com"))
+
+
+def test_not_knowing_outside_a_form_gets_an_offer_of_help(bot) -> None:
+    replies = bot.texts("dk-free", "euh je sais pas trop")
+    assert len(replies) == 1
+    assert "Dites-moi ce que vous cherchez" in replies[0]
+
+
+def test_two_questions_get_one_answer_named_and_the_other_topic_offered(bot) -> None:
+    messages = bot.say("two-topics", "Vous livrez au Canada ? et combien de temps pour recevoir "
+                                     "mon colis là-bas ?")
+
+    texts = [message.get("text", "") for message in messages]
+    assert texts[0].startswith("Vous me posez deux questions")
+    answered = {"Pays livrés": "monde entier", "Délais de livraison": "8 à 13 jours"}
+    topic = next(title for title in answered if f"« {title} »" in texts[0])
+    assert answered[topic] in texts[1]
+    [other] = [title for title in answered if title != topic]
+    buttons = messages[-1].get("buttons") or []
+    assert [button["title"] for button in buttons] == [other]
+
+    # Clicking the offered topic answers it.
+    clicked = bot.texts("two-topics", buttons[0]["payload"])
+    assert answered[other] in " ".join(clicked)
