@@ -15,6 +15,9 @@ from rasa_sdk.types import DomainDict
 logger = logging.getLogger(__name__)
 
 RETRIEVAL_INTENT = "faq"
+#: Bot actions after which another unsure turn offers a person ("two fallbacks in a row").
+UNSURE_ACTIONS = frozenset({"action_clarify_faq", "utter_default"})
+HUMAN_BUTTON = {"title": "Parler à un conseiller", "payload": "/request_human"}
 #: How many topics the clarification offers.
 CLARIFY_TOPICS = 2
 
@@ -68,8 +71,26 @@ def candidate_keys(latest_message: dict[str, Any], limit: int = CLARIFY_TOPICS) 
     return keys
 
 
+def previous_turn_was_unsure(events: list[dict[str, Any]]) -> bool:
+    """Whether the bot's turn before the latest user message was a clarification or a
+    "please rephrase" (:data:`UNSURE_ACTIONS`). ``events`` are the tracker's, oldest first.
+    """
+    users_seen = 0
+    for event in reversed(events):
+        if event.get("event") == "user":
+            users_seen += 1
+            if users_seen == 2:
+                return False
+        elif (users_seen == 1 and event.get("event") == "action"
+              and event.get("name") in UNSURE_ACTIONS):
+            return True
+    return False
+
+
 class ActionClarifyFaq(Action):
-    """Offers the two most likely FAQ topics as buttons (``utter_faq_clarify``)."""
+    """Offers the two most likely FAQ topics as buttons (``utter_faq_clarify``); when the
+    previous turn was already unsure (:func:`previous_turn_was_unsure`), a "Parler à un
+    conseiller" button too (issue 3: "two fallbacks in a row offer a person")."""
 
     def name(self) -> str:
         return "action_clarify_faq"
@@ -81,8 +102,10 @@ class ActionClarifyFaq(Action):
         if not keys:
             dispatcher.utter_message(response="utter_default")
             return []
-        dispatcher.utter_message(response="utter_faq_clarify",
-                                 buttons=[choice_button(key) for key in keys])
+        buttons = [choice_button(key) for key in keys]
+        if previous_turn_was_unsure(tracker.events):
+            buttons.append(HUMAN_BUTTON)
+        dispatcher.utter_message(response="utter_faq_clarify", buttons=buttons)
         return []
 
 

@@ -77,6 +77,29 @@ async def test_clarification_offers_the_two_topics_as_buttons() -> None:
     assert [b["title"] for b in reply["buttons"]] == ["Délais de livraison", "Colis non reçu"]
 
 
+async def test_a_second_unsure_turn_in_a_row_also_offers_a_person() -> None:
+    message = {"response_selector": {"faq": {"ranking": [
+        {"intent_response_key": "faq/delivery_time", "confidence": 0.3},
+        {"intent_response_key": "faq/parcel_not_received", "confidence": 0.25},
+    ]}}}
+    for unsure in ("action_clarify_faq", "utter_default"):
+        events = [{"event": "user", "text": "a"}, {"event": "action", "name": unsure},
+                  {"event": "action", "name": "action_listen"},
+                  {"event": "user", "text": "b"}]
+        dispatcher = CollectingDispatcher()
+        await ActionClarifyFaq().run(
+            dispatcher, Tracker("t", {}, message, events, False, None, {}, "action_listen"), {})
+        titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
+        assert titles == ["Délais de livraison", "Colis non reçu", "Parler à un conseiller"]
+
+    answered = [{"event": "user", "text": "a"}, {"event": "action", "name": "utter_faq"},
+                {"event": "user", "text": "b"}]
+    dispatcher = CollectingDispatcher()
+    await ActionClarifyFaq().run(
+        dispatcher, Tracker("t", {}, message, answered, False, None, {}, "action_listen"), {})
+    assert len(dispatcher.messages[0]["buttons"]) == 2
+
+
 async def test_clarification_without_candidates_asks_to_rephrase() -> None:
     dispatcher = CollectingDispatcher()
     await ActionClarifyFaq().run(dispatcher, tracker({}), {})
