@@ -63,21 +63,28 @@ def offered_payloads(events: list[Any]) -> set[str]:
     return payloads
 
 
-#: Commands a customer may always type: ``/restart`` starts the conversation over (Rasa's
-#: default intent; it also works while a person has the conversation, see README "Human
-#: handoff"). It only resets the sender's own conversation.
-ALWAYS_ALLOWED_COMMANDS = frozenset({"/restart"})
+#: Commands a customer may always send, offered or not: ``/restart`` starts the conversation
+#: over (Rasa's default intent; it also works while a person has the conversation, see README
+#: "Human handoff"); the payloads of the bot's own buttons that carry no data the customer
+#: could forge: "Parler à un conseiller" and "Réessayer" (the widget keeps old buttons
+#: clickable, and a click on one must do what its title says, not read "request_human" as
+#: text). Each only affects the sender's own conversation.
+ALWAYS_ALLOWED_COMMANDS = frozenset({"/restart", "/request_human", "/check_order_status"})
+#: An FAQ topic button (``actions.faq.choice_button``): harmless whatever the key, since
+#: ``action_answer_faq_choice`` answers only known keys.
+FAQ_CHOICE_COMMAND = re.compile(r'/choose_faq\{"faq_key":\s?"[a-z_]{1,40}"\}')
 
 
 def neutralize_command(text: str, allowed: set[str]) -> str:
-    """``text`` unchanged if it is no command, an offered payload or one of
-    :data:`ALWAYS_ALLOWED_COMMANDS`; else without its ``/``.
+    """``text`` unchanged if it is no command, an offered payload, one of
+    :data:`ALWAYS_ALLOWED_COMMANDS` or an FAQ topic button; else without its ``/``.
 
     ``"/affirm"`` -> ``"affirm"`` (read as a word by the NLU) unless ``"/affirm"`` is in
     ``allowed``.
     """
     stripped = text.strip()
-    if not stripped.startswith("/") or stripped in allowed or stripped in ALWAYS_ALLOWED_COMMANDS:
+    if (not stripped.startswith("/") or stripped in allowed
+            or stripped in ALWAYS_ALLOWED_COMMANDS or FAQ_CHOICE_COMMAND.fullmatch(stripped)):
         return text
     return stripped.lstrip("/ ")
 
