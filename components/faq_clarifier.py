@@ -3,6 +3,7 @@ that ask two questions so the bot says which one it answers."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -11,6 +12,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
+TEXT = "text"
 INTENT = "intent"
 INTENT_RANKING = "intent_ranking"
 RESPONSE_SELECTOR = "response_selector"
@@ -18,6 +20,7 @@ RESPONSE_SELECTOR = "response_selector"
 #: Set by components.intent_faq_classifier: the FAQ key of each question of a message that
 #: asks several, in reading order.
 FAQ_QUESTIONS = "faq_questions"
+WORD = re.compile(r"\w+")
 
 
 def needs_clarification(ranking: list[dict[str, Any]], min_confidence: float,
@@ -68,6 +71,9 @@ class FaqClarifier(GraphComponent):
             "min_confidence": 0.5,
             "min_margin": 0.1,
             "two_topics_intent": "faq_two_topics",
+            # A one-word FAQ message ("frais", "retour") names a subject, not a question:
+            # ask which topic, however confident the selector is (QA).
+            "min_words": 2,
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -94,8 +100,9 @@ class FaqClarifier(GraphComponent):
             ranking = selector.get("ranking") or []
             if len(set(message.get(FAQ_QUESTIONS) or [])) > 1:
                 self._relabel(message, self._config["two_topics_intent"])
-            elif needs_clarification(ranking, self._config["min_confidence"],
-                                     self._config["min_margin"]):
+            elif (needs_clarification(ranking, self._config["min_confidence"],
+                                      self._config["min_margin"])
+                  or len(WORD.findall(message.get(TEXT) or "")) < self._config["min_words"]):
                 self._relabel(message, self._config["clarify_intent"])
         return messages
 

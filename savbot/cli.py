@@ -92,7 +92,9 @@ def seed_orders(count: int, random_seed: int, replace: bool) -> None:
 
 def _echo_pairs(pairs: list[tuple[str, str, str]]) -> None:
     if not pairs:
-        click.echo("No demo order in the database: run `savbot orders seed` to add some.")
+        click.echo("No demo order in the database: run `savbot orders seed` to add some. "
+                   "(Demo orders made by an older version of the seed have other e-mails: "
+                   "`savbot orders seed --replace` remakes them.)")
         return
     click.echo("Try these orders in the chat (order number + e-mail):")
     for number, email, status in pairs:

@@ -23,7 +23,7 @@ def test_needs_clarification(confidences, expected) -> None:
 
 
 def make_message(intent: str, *confidences: float) -> Message:
-    message = Message(data={"text": "x"})
+    message = Message(data={"text": "une question de plusieurs mots"})
     message.set("intent", {"name": intent, "confidence": 0.9}, add_to_output=True)
     message.set("intent_ranking", [{"name": intent, "confidence": 0.9}], add_to_output=True)
     message.set("response_selector", {"faq": {"ranking": ranking(*confidences)}},
@@ -75,3 +75,10 @@ def test_questions_on_one_topic_are_answered_as_one() -> None:
 def test_an_uncertain_single_question_is_still_clarified() -> None:
     [message] = clarifier().process([make_questions_message([], 0.5, 0.45)])
     assert message.get("intent")["name"] == "faq_clarify"
+
+
+def test_a_one_word_faq_message_is_clarified_however_confident() -> None:
+    message = make_message("faq", 0.99, 0.01)
+    message.set("text", "frais ?")
+    [clarified] = clarifier().process([message])
+    assert clarified.get("intent")["name"] == "faq_clarify"
