@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 
-#: "et" followed by a word that starts a new question ("... et combien de temps ... ?").
+#: Where a second question starts inside a sentence: "et" followed by a word that starts a
+#: question ("... et combien de temps ... ?", "... et vous livrez en Suisse ?", "... et il y a
+#: des frais ?"), "et aussi", or "aussi," opening a clause ("Mon code ne marche pas. Aussi,
+#: le paiement ...").
 SECOND_QUESTION = re.compile(
-    r"\bet\s+(?:est[- ]ce|combien|comment|quand|où|pourquoi|quel(?:le)?s?|puis[- ]je|"
-    r"pouvez|peut[- ]on|peux|je\s+peux|on\s+peut|y\s+a[- ]t[- ]il|c'est|sinon)\b",
+    r"\bet\s+(?:aussi|est[- ]ce|combien|comment|quand|où|pourquoi|quel(?:le)?s?|puis[- ]je|"
+    r"pouvez|peut[- ]on|peux|je\s+peux|on\s+peut|y\s+a|il\s+y\s+a|c'est|sinon|vous)\b"
+    r"|(?:(?<=^)|(?<=[.,;!]\s)|(?<=[.,;!]))aussi\s*,",
     re.IGNORECASE)
 #: A piece of text up to and including a run of question marks.
 QUESTION = re.compile(r"[^?]*\?+")

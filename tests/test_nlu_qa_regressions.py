@@ -38,6 +38,16 @@ QA_MESSAGES = [
     ("Je n'ai pas reçu mon remboursement", "faq/return_instructions"),
     ("Quand serai-je remboursé ?", "faq/return_instructions"),
     ("hello, do you ship to the US?", "faq/worldwide_shipping"),
+    # Second QA pass: another shop's delivery, parcel or store is not our FAQ.
+    ("Amazon livre en combien de temps ?", "out_of_scope"),
+    ("quel est le délai de livraison d'un meuble IKEA ?", "out_of_scope"),
+    ("mon colis Vinted n'est jamais arrivé", "out_of_scope"),
+    # "my tracking number" is an order lookup (catalogue), not how tracking works.
+    ("Mon numéro de suivi svp", "check_order_status"),
+    ("d'accord merci, bonne soirée", "goodbye"),
+    # Two questions with one "?": the first question's topic (faq_two_topics).
+    ("Vous livrez en Suisse et il y a des frais de douane ?", "faq/worldwide_shipping"),
+    ("annuler ma commande et aussi savoir comment retourner", "faq/cancel_order"),
 ]
 
 #: Intents that end what the customer is doing (goodbye, "D'accord, ..."): a message about a
@@ -45,7 +55,7 @@ QA_MESSAGES = [
 ENDING_INTENTS = {"deny", "goodbye"}
 
 #: Share of QA_MESSAGES that must get their label: all of them were right when measured
-#: (2026-11-30); one may flip after a retraining (15 of 16).
+#: (2026-11-30); one may flip after a retraining (22 of 23).
 MIN_ACCURACY = 0.93
 
 
