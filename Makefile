@@ -6,7 +6,9 @@ VENV     := .venv
 BIN      := $(VENV)/bin
 STAMP    := $(VENV)/.installed
 MODEL    := models/sav-bot.tar.gz
-TRAINING := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+# The custom NLU components are part of the model: changing one retrains it too.
+TRAINING := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
+            $(filter-out components/lock_store.py,$(wildcard components/*.py))
 
 # Defaults for everything the project starts; override any of them in the environment.
 export RASA_TELEMETRY_ENABLED := false

@@ -53,6 +53,19 @@ def choice_button(key: str) -> dict[str, str]:
     return {"title": FAQ_TOPIC_TITLES[key], "payload": payload}
 
 
+def known_keys(items: list[Any], limit: int | None = None) -> list[str]:
+    """FAQ keys (``delivery_time``) of ``faq/<key>`` strings, in order, without unknown keys
+    or repeats, at most ``limit``."""
+    keys: list[str] = []
+    for item in items:
+        key = str(item).split("/", 1)[-1]
+        if key in FAQ_TOPIC_TITLES and key not in keys:
+            keys.append(key)
+        if limit is not None and len(keys) == limit:
+            break
+    return keys
+
+
 def candidate_keys(latest_message: dict[str, Any], limit: int = CLARIFY_TOPICS) -> list[str]:
     """The FAQ keys the selector ranked best for the latest message, best first.
 
@@ -61,14 +74,8 @@ def candidate_keys(latest_message: dict[str, Any], limit: int = CLARIFY_TOPICS) 
     are skipped.
     """
     selector = (latest_message.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
-    keys = []
-    for item in selector.get("ranking") or []:
-        key = str(item.get("intent_response_key", "")).split("/", 1)[-1]
-        if key in FAQ_TOPIC_TITLES and key not in keys:
-            keys.append(key)
-        if len(keys) == limit:
-            break
-    return keys
+    return known_keys([item.get("intent_response_key", "")
+                       for item in selector.get("ranking") or []], limit)
 
 
 def previous_turn_was_unsure(events: list[dict[str, Any]]) -> bool:
@@ -134,12 +141,7 @@ def question_keys(latest_message: dict[str, Any]) -> list[str]:
     ``components.intent_faq_classifier``); unknown keys and repeats are skipped; ``[]`` when
     absent.
     """
-    keys = []
-    for item in latest_message.get("faq_questions") or []:
-        key = str(item).split("/", 1)[-1]
-        if key in FAQ_TOPIC_TITLES and key not in keys:
-            keys.append(key)
-    return keys
+    return known_keys(latest_message.get("faq_questions") or [])
 
 
 class ActionAnswerFaqTwoTopics(Action):

@@ -3,7 +3,6 @@ that ask two questions so the bot says which one it answers."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -11,6 +10,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
+
+from components.questions import WORD
 
 TEXT = "text"
 INTENT = "intent"
@@ -20,7 +21,6 @@ RESPONSE_SELECTOR = "response_selector"
 #: Set by components.intent_faq_classifier: the FAQ key of each question of a message that
 #: asks several, in reading order.
 FAQ_QUESTIONS = "faq_questions"
-WORD = re.compile(r"\w+")
 
 
 def needs_clarification(ranking: list[dict[str, Any]], min_confidence: float,

@@ -194,11 +194,11 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
             blocks.append(csr_matrix(membership @ csr_matrix(sequence.features)))
         return blocks
 
-    def _fit_idf(self, messages: list[Message]) -> None:
-        """Smoothed inverse document frequency of each feature, per featurizer."""
-        self.origins = self._origins(messages)
+    def _fit_idf(self, blocks: list[csr_matrix]) -> None:
+        """Smoothed inverse document frequency of each feature, per featurizer block of
+        training counts (all ones when ``idf`` is off)."""
         self.idf = []
-        for block in self._blocks(messages):
+        for block in blocks:
             if not self.config["idf"]:
                 self.idf.append(np.ones(block.shape[1]))
                 continue
@@ -217,8 +217,10 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
         model = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
                                    class_weight="balanced",
                                    random_state=self.config["random_state"])
-        self._fit_idf(examples)
-        model.fit(self._features(examples), y)
+        self.origins = self._origins(examples)
+        blocks = self._blocks(examples)
+        self._fit_idf(blocks)
+        model.fit(self._weigh(blocks), y)
         self.labels = [str(label) for label in model.classes_]
         self.coef = model.coef_
         self.intercept = model.intercept_
