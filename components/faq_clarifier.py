@@ -11,6 +11,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
+from components.intent_faq_classifier import FAQ_QUESTIONS
 from components.questions import WORD
 
 TEXT = "text"
@@ -18,9 +19,6 @@ INTENT = "intent"
 INTENT_RANKING = "intent_ranking"
 RESPONSE_SELECTOR = "response_selector"
 
-#: Set by components.intent_faq_classifier: the FAQ key of each question of a message that
-#: asks several, in reading order.
-FAQ_QUESTIONS = "faq_questions"
 
 
 def needs_clarification(ranking: list[dict[str, Any]], min_confidence: float,
