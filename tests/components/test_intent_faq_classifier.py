@@ -133,3 +133,47 @@ def test_an_untrained_classifier_leaves_messages_alone(storage) -> None:
                                           Resource("missing"), context)
     [parsed] = classifier.process([message("bonjour")])
     assert parsed.get("intent") is None
+
+
+#: Toy word vectors of a dense featurizer: greetings point one way, delivery words another.
+#: "coucou" and "expédition" are not in VOCABULARY: only their vectors say what they mean.
+VECTORS = {"bonjour": [1.0, 0.1], "salut": [0.9, 0.0], "coucou": [1.0, 0.0],
+           "livraison": [0.0, 1.0], "délai": [0.1, 0.9], "expédition": [0.0, 1.0]}
+
+
+def with_vectors(parsed: Message) -> Message:
+    """The message with word-vector features (unknown words: zeros), as
+    ``components.word_vectors.WordVectorsFeaturizer`` adds them."""
+    rows = np.array([VECTORS.get(token.text, [0.0, 0.0]) for token in parsed.get("text_tokens")])
+    known = rows[rows.any(axis=1)]
+    sentence = known.mean(axis=0, keepdims=True) if len(known) else np.zeros((1, 2))
+    parsed.add_features(Features(rows, "sequence", "text", "vectors"))
+    parsed.add_features(Features(sentence, "sentence", "text", "vectors"))
+    return parsed
+
+
+def test_dense_features_carry_words_the_sparse_features_never_saw(storage) -> None:
+    resource = Resource("intent_faq_dense")
+    context = ExecutionContext(GraphSchema({}), node_name="intent_faq_dense")
+    config = {**IntentFaqClassifier.get_default_config(), "C": 100.0, "dense_weight": 1.0}
+    classifier = IntentFaqClassifier.create(config, storage, resource, context)
+    data = training_data()
+    for example in data.training_examples:
+        with_vectors(example)
+    classifier.train(data)
+    assert classifier.dense_origins == ["vectors"]
+
+    [greeting] = classifier.process([with_vectors(message("coucou"))])
+    assert greeting.get("intent")["name"] == "greet"
+    [delivery] = classifier.process([with_vectors(message("expédition"))])
+    assert delivery.get("response_selector")["faq"]["response"]["intent_response_key"] == (
+        "faq/delivery_time")
+
+    # Each question of a two-question message is classified with its own words' vectors.
+    [two] = classifier.process([with_vectors(message("expédition délai ? et renvoyer ?"))])
+    assert two.get("faq_questions") == ["faq/delivery_time", "faq/return_instructions"]
+
+    loaded = IntentFaqClassifier.load(config, storage, resource, context)
+    assert loaded.dense_origins == ["vectors"]
+    assert loaded.process([with_vectors(message("coucou"))])[0].get("intent_ranking") == (
+        greeting.get("intent_ranking"))
