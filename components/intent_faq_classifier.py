@@ -158,13 +158,10 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
         """One (messages, features) count matrix per featurizer, in ``self.origins`` order."""
         blocks = []
         for origin in self.origins:
-            rows = []
-            for message in messages:
-                sentence = message.get_sparse_features(TEXT, [origin])[1]
-                rows.append(csr_matrix(sentence.features) if sentence else None)
-            width = next((row.shape[1] for row in rows if row is not None), 0)
-            rows = [row if row is not None else csr_matrix((1, width)) for row in rows]
-            blocks.append(csr_matrix(vstack(rows), dtype=np.float64))
+            rows = [message.get_sparse_features(TEXT, [origin])[1] for message in messages]
+            width = next((row.features.shape[1] for row in rows if row is not None), 0)
+            blocks.append(vstack([row.features if row is not None else csr_matrix((1, width))
+                                  for row in rows], format="csr", dtype=np.float64))
         return blocks
 
     def _dense_blocks(self, messages: list[Message]) -> list[np.ndarray]:
@@ -189,18 +186,22 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
         """
         weighted = []
         for block, idf in zip(blocks, self.idf, strict=True):
-            block = csr_matrix(block, dtype=np.float64, copy=True)
-            if self.config["sublinear_tf"]:
-                block.data = np.log1p(np.abs(block.data))
-            block = csr_matrix(block.multiply(idf[None, :]))
-            norms = np.sqrt(np.asarray(block.multiply(block).sum(axis=1))).ravel()
+            # On the stored values directly: scipy's elementwise products cost ~0.1 ms each
+            # on a one-message matrix, and a turn weighs three blocks.
+            block = csr_matrix(block, dtype=np.float64)
+            block.sum_duplicates()
+            data = np.log1p(np.abs(block.data)) if self.config["sublinear_tf"] else block.data
+            data = data * idf[block.indices]
+            rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
+            norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=block.shape[0]))
             norms[norms == 0] = 1.0
-            weighted.append(csr_matrix(block.multiply(1.0 / norms[:, None])))
+            weighted.append(csr_matrix((data / norms[rows], block.indices, block.indptr),
+                                       shape=block.shape))
         for block in dense_blocks:
             norms = np.linalg.norm(block, axis=1, keepdims=True)
             norms[norms == 0] = 1.0
             weighted.append(csr_matrix(block * (self.config["dense_weight"] / norms)))
-        return csr_matrix(hstack(weighted))
+        return hstack(weighted, format="csr")
 
     def _question_blocks(self, message: Message, spans: list[tuple[int, int]],
                          ) -> tuple[list[csr_matrix], list[np.ndarray]] | None:

