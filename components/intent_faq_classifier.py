@@ -81,7 +81,7 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
     plain intents and the retrieval keys (``faq/<key>``, the contract of
     ``../shared/faq_catalogue.md``) side by side, so "is it an FAQ?" and "which one?" are one
     decision (the two-stage pair made confident mistakes at the border, e.g. an FAQ about
-    order numbers taken for an order lookup). Trains in about a second (no TensorFlow) and
+    order numbers taken for an order lookup). Trains in about 5 s (no TensorFlow) and
     loads from plain numpy arrays (no skops).
 
     Input: the sentence-level features of the ``text`` attribute: each sparse featurizer's
