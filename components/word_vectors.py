@@ -188,7 +188,9 @@ class WordVectorsFeaturizer(DenseFeaturizer, GraphComponent):
         return component
 
     def _row(self, word: str) -> int:
-        """The vector row of a word's :func:`normal_form`; -1 if unknown."""
+        """The vector row of a word's :func:`normal_form`; -1 if unknown (or no table)."""
+        if not len(self.keys):
+            return -1
         key = word_keys([normal_form(word)])[0]
         index = min(int(np.searchsorted(self.keys, key)), len(self.keys) - 1)
         return int(self.rows[index]) if self.keys[index] == key else -1

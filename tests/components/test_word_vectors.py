@@ -97,3 +97,4 @@ def test_a_model_without_vectors_leaves_messages_alone(tmp_path) -> None:
                                             CONTEXT)
     [parsed] = featurizer.process([tokenized("bonjour")])
     assert parsed.features == []
+    assert featurizer.token_vector("bonjour").size == 0
