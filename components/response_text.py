@@ -8,19 +8,17 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import RESPONSE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-
-#: The attribute Rasa fills, on each retrieval-intent training example, with the text of its
-#: response (``TrainingData._fill_response_phrases``).
-RESPONSE = "response"
 
 
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False
 )
 class ResponseTextRemover(GraphComponent):
-    """Removes the ``response`` attribute from the training examples, before tokenization.
+    """Removes the ``response`` attribute from the training examples, before tokenization
+    (Rasa fills it in ``TrainingData._fill_response_phrases``).
 
     Rasa copies each FAQ answer (``utter_faq/<key>``, ~80 words) onto every example of its
     key (1,385 copies here) so that its ResponseSelector can featurize answers. This

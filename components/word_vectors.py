@@ -17,16 +17,17 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import strip_accents_unicode
 
 logger = logging.getLogger(__name__)
 
-TEXT = "text"
-TOKENS = "text_tokens"
+TOKENS = TOKENS_NAMES[TEXT]
 TABLE_FILE = "word_vectors.npz"
 #: Distinct tokens whose vectors a featurizer keeps (~4 MB at 100 dimensions).
 TOKEN_CACHE_SIZE = 10_000
