@@ -3,8 +3,9 @@
 Trains the project's pipeline and the `rasa init` baseline on the same training data, parses
 every message of ``tests/nlu/test_set.yml`` with both, and reports per pipeline: label accuracy
 (the FAQ key for FAQ messages, the intent otherwise), macro-F1, per-label F1, the most confused
-pairs, the out-of-scope catch rate, training time; then the confidence table used to choose
-the FAQ clarification thresholds, and a 5-fold cross-validation of the project's pipeline.
+pairs, the out-of-scope catch rate, training time; then the tables used to choose the FAQ
+clarification thresholds and the FallbackClassifier's, and a 5-fold cross-validation of the
+project's pipeline.
 Results are printed and written to ``reports/evaluation.json``.
 """
 
@@ -28,6 +29,7 @@ TEST_SET = PROJECT_ROOT / "tests" / "nlu" / "test_set.yml"
 BASELINE_CONFIG = PROJECT_ROOT / "tests" / "nlu" / "rasa_init_config.yml"
 REPORTS = PROJECT_ROOT / "reports"
 
+FALLBACK_INTENT = "nlu_fallback"
 #: Labels that count as "the bot did not answer with a topic" for out-of-scope messages.
 CAUGHT_LABELS = frozenset({"out_of_scope", "nlu_fallback", "faq_clarify"})
 #: Intents answered with an FAQ answer: the selector's best key, or for ``faq_two_topics``
@@ -48,6 +50,11 @@ class Prediction:
     faq_key: str | None = None
     faq_confidence: float = 0.0
     faq_margin: float = 0.0
+    #: The intent classifier's own best intent, its confidence and its lead over the second
+    #: intent, before the FallbackClassifier (which may have replaced it by nlu_fallback).
+    top_intent: str = ""
+    top_confidence: float = 0.0
+    intent_margin: float = 1.0
 
 
 @dataclass
@@ -99,6 +106,18 @@ def label_of(parse: dict[str, Any]) -> tuple[str, str | None, float, float]:
     return intent, key, first, first - second
 
 
+def classifier_intents(parse: dict[str, Any]) -> tuple[str, float, float]:
+    """The intent classifier's ranking before the FallbackClassifier: (best intent, its
+    confidence, its lead over the second). The FallbackClassifier only inserts
+    ``nlu_fallback`` in front of the ranking, so the classifier's entries are the others."""
+    ranking = [entry for entry in parse.get("intent_ranking") or []
+               if entry.get("name") != FALLBACK_INTENT]
+    if not ranking:
+        return parse["intent"]["name"], parse["intent"]["confidence"], 1.0
+    second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
+    return ranking[0]["name"], ranking[0]["confidence"], ranking[0]["confidence"] - second
+
+
 def train(config: Path, out: Path, name: str, nlu_only: bool) -> tuple[Path, float]:
     """Train with ``rasa train [nlu]``; return the model path and the wall time in seconds.
 
@@ -132,7 +151,7 @@ def predict(model: Path, examples: list[tuple[str, str]]) -> list[Prediction]:
             parse = await agent.parse_message(text)
             label, key, confidence, margin = label_of(parse)
             predictions.append(Prediction(text, gold, label, parse["intent"]["confidence"],
-                                          key, confidence, margin))
+                                          key, confidence, margin, *classifier_intents(parse)))
         return predictions
 
     return asyncio.run(run())
@@ -230,6 +249,55 @@ def cross_validation(config: Path, out: Path, folds: int = 5) -> dict[str, Any]:
     return result
 
 
+def clarifier_thresholds(config: Path = PROJECT_ROOT / "config.yml") -> tuple[float, float]:
+    """(min_confidence, min_margin) of the FAQ clarifier in ``config``; its defaults when
+    absent."""
+    import yaml
+
+    from components.faq_clarifier import FaqClarifier
+
+    settings = dict(FaqClarifier.get_default_config())
+    for component in yaml.safe_load(config.read_text())["pipeline"]:
+        if component["name"].endswith("FaqClarifier"):
+            settings.update(component)
+    return float(settings["min_confidence"]), float(settings["min_margin"])
+
+
+def fallback_table(predictions: list[Prediction], clarify_confidence: float,
+                   clarify_margin: float) -> list[dict[str, Any]]:
+    """The FallbackClassifier's curve: for each (threshold, ambiguity threshold) pair, how many
+    held-out messages would end right, in a wrong answer, or in the fallback.
+
+    A message falls back when the classifier's best intent has less than ``threshold`` or
+    leads the second by less than the ambiguity threshold (Rasa's FallbackClassifier rules).
+    Otherwise its label is the evaluated one; for a message that fell back in the evaluation,
+    the label it would have had: its best intent, or for an FAQ the best key when the FAQ
+    clarifier (``clarify_confidence``, ``clarify_margin``, config.yml) would not ask back.
+    Out-of-scope messages that fall back are right (see :func:`is_right`).
+    """
+    def unfallen(p: Prediction) -> str:
+        if p.predicted != FALLBACK_INTENT:
+            return p.predicted
+        if p.top_intent not in ANSWERED_FAQ_INTENTS:
+            return p.top_intent
+        answered = p.faq_confidence >= clarify_confidence and p.faq_margin >= clarify_margin
+        return (p.faq_key or "faq") if answered else "faq_clarify"
+
+    rows = []
+    for threshold in (0.2, 0.3, 0.4, 0.5, 0.6):
+        for ambiguity in (0.0, 0.05, 0.1):
+            labels = [(p.gold, FALLBACK_INTENT if p.top_confidence < threshold
+                       or p.intent_margin < ambiguity else unfallen(p)) for p in predictions]
+            rows.append({
+                "threshold": threshold, "ambiguity": ambiguity,
+                "right": sum(is_right(label, gold) for gold, label in labels),
+                "wrong_answers": sum(not is_right(label, gold) and label not in CAUGHT_LABELS
+                                     for gold, label in labels),
+                "fallbacks": sum(label == FALLBACK_INTENT for _, label in labels),
+            })
+    return rows
+
+
 def print_comparison(ours: PipelineReport, baseline: PipelineReport) -> None:
     """Both pipelines side by side, with the ratio of their error rates."""
     rows = [
@@ -284,6 +352,12 @@ def main() -> None:
             print(f"  confidence >= {row['confidence']:.2f}, margin >= {row['margin']:.2f}: "
                   f"{row['answered_right']:3} / {row['answered_wrong']:2} / {row['clarified']:2}")
 
+    fallback = fallback_table(predictions["sav-bot"], *clarifier_thresholds())
+    print("\nFallbackClassifier thresholds (sav-bot): right / wrong answers / fallbacks")
+    for row in fallback:
+        print(f"  threshold >= {row['threshold']:.2f}, ambiguity >= {row['ambiguity']:.2f}: "
+              f"{row['right']:3} / {row['wrong_answers']:2} / {row['fallbacks']:2}")
+
     print("\ntraining the full model (NLU + dialogue)...", flush=True)
     _, full_seconds = train(PROJECT_ROOT / "config.yml", work, "full", nlu_only=False)
     print(f"full training: {full_seconds:.1f} s")
@@ -298,6 +372,7 @@ def main() -> None:
         "error_rate_ratio": (reports["sav-bot"].errors / reports["rasa init"].errors
                              if reports["rasa init"].errors else None),
         "faq_thresholds": table,
+        "fallback_thresholds": fallback,
         "full_training_seconds": round(full_seconds, 1),
         "cross_validation": cv,
         "wrong": [asdict(p) for p in predictions["sav-bot"] if p.gold != p.predicted],

@@ -5,6 +5,9 @@ from __future__ import annotations
 from savbot.evaluation import (
     PROJECT_ROOT,
     Prediction,
+    clarifier_thresholds,
+    classifier_intents,
+    fallback_table,
     is_right,
     label_of,
     load_test_set,
@@ -72,6 +75,48 @@ def test_the_threshold_curve_counts_clarified_messages_by_their_best_key() -> No
                                 "answered_wrong": 1, "clarified": 0}
     assert rows[(0.3, 0.0)]["answered_right"] == 1 and rows[(0.3, 0.0)]["clarified"] == 1
     assert rows[(0.4, 0.0)]["answered_wrong"] == 0 and rows[(0.4, 0.0)]["clarified"] == 2
+
+
+def test_classifier_intents_skip_the_fallback_the_fallback_classifier_put_first() -> None:
+    parse = {"intent": {"name": "nlu_fallback", "confidence": 0.4},
+             "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.4},
+                                {"name": "deny", "confidence": 0.35},
+                                {"name": "goodbye", "confidence": 0.2}]}
+    intent, confidence, margin = classifier_intents(parse)
+    assert (intent, confidence, round(margin, 2)) == ("deny", 0.35, 0.15)
+
+
+def fallen(gold: str, top_intent: str, top_confidence: float, key: str | None = None,
+           key_confidence: float = 0.9, intent_margin: float = 0.3) -> Prediction:
+    return Prediction("x", gold, "nlu_fallback", 0.4, key, key_confidence, 0.5,
+                      top_intent, top_confidence, intent_margin)
+
+
+def test_the_fallback_curve_gives_back_the_label_a_lower_threshold_would_have_given() -> None:
+    predictions = [
+        fallen("deny", "deny", 0.35),                      # right below 0.4
+        fallen("greet", "goodbye", 0.3),                   # a wrong answer at 0.3
+        fallen("faq/a", "faq", 0.38, "faq/a"),             # the FAQ key, clarifier satisfied
+        fallen("faq/b", "faq", 0.38, "faq/b", 0.3),        # asked back, not answered
+        fallen("out_of_scope", "faq", 0.25, "faq/a"),      # an FAQ answer below 0.3
+        Prediction("x", "thank", "thank", 0.45, None, 0.0, 0.0, "thank", 0.45, 0.3),
+    ]
+    rows = {(r["threshold"], r["ambiguity"]): r for r in fallback_table(predictions, 0.4, 0.05)}
+    assert rows[(0.4, 0.0)] == {"threshold": 0.4, "ambiguity": 0.0, "right": 2,
+                                "wrong_answers": 0, "fallbacks": 5}
+    assert rows[(0.3, 0.0)] == {"threshold": 0.3, "ambiguity": 0.0, "right": 4,
+                                "wrong_answers": 1, "fallbacks": 1}
+    assert rows[(0.2, 0.0)]["wrong_answers"] == 2 and rows[(0.2, 0.0)]["right"] == 3
+    assert rows[(0.5, 0.0)]["right"] == 1 and rows[(0.5, 0.0)]["fallbacks"] == 6
+    # The ambiguity threshold sends a message with a narrow lead to the fallback.
+    assert rows[(0.2, 0.05)]["fallbacks"] == 0
+    assert fallback_table([fallen("deny", "deny", 0.9, intent_margin=0.04)], 0.4, 0.05)[1][
+        "fallbacks"] == 1
+
+
+def test_the_fallback_curve_reads_the_clarifier_thresholds_of_the_project() -> None:
+    confidence, margin = clarifier_thresholds()
+    assert 0 < confidence < 1 and 0 <= margin < confidence
 
 
 def test_the_held_out_set_has_every_label_with_enough_messages() -> None:
