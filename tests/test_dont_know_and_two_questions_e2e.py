@@ -58,3 +58,20 @@ def test_two_questions_get_one_answer_named_and_the_other_topic_offered(bot) -> 
     # Clicking the offered topic answers it.
     clicked = bot.texts("two-topics", buttons[0]["payload"])
     assert answered[other] in " ".join(clicked)
+
+
+def test_a_yes_to_the_offered_second_topic_answers_it(bot) -> None:
+    messages = bot.say("two-topics-yes", "les frais de douane c'est combien ? et vous livrez "
+                                         "en Suisse ?")
+    [offered] = messages[-1].get("buttons") or []
+    answers = {"Frais de douane": "envoi standard", "Pays livrés": "monde entier"}
+
+    replies = bot.texts("two-topics-yes", "oui")
+
+    assert answers[offered["title"]] in " ".join(replies)
+
+
+def test_a_yes_to_nothing_asks_what_the_customer_needs(bot) -> None:
+    bot.texts("yes-nothing", "merci beaucoup")
+    replies = bot.texts("yes-nothing", "oui")
+    assert len(replies) == 1 and "Que puis-je faire pour vous" in replies[0]

@@ -132,6 +132,17 @@ def test_order_problems_answer_the_faq_and_offer_a_person(bot: RunningBot, quest
     assert handoff_of(bot, sender).reason == reason
 
 
+def test_a_yes_to_the_offered_person_hands_over(bot: RunningBot) -> None:
+    sender = new_sender("yes-person")
+    answer = bot.say(sender, "mon paquet n'est jamais arrivé et le suivi ne bouge plus")
+    assert [b["payload"] for m in answer for b in m.get("buttons", [])] == ["/request_human"]
+
+    texts = bot.texts(sender, "ouais stp")
+
+    assert any(HANDED_OVER in text for text in texts), texts
+    assert handoff_of(bot, sender).reason == "parcel_lost"
+
+
 def test_repeated_failed_verifications_offer_a_person(bot: RunningBot) -> None:
     # A number of its own: failed verifications of one number are also limited across
     # conversations (actions/lookup_limit.py), and the session's bot is shared.

@@ -1,0 +1,94 @@
+"""A "oui" out of any form: the customer accepts what the bot's last message offered."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.faq import FAQ_TOPIC_TITLES, RETRIEVAL_INTENT
+
+logger = logging.getLogger(__name__)
+
+REQUEST_HUMAN_INTENT = "request_human"
+CHOOSE_FAQ_INTENT = "choose_faq"
+
+
+def offered_buttons(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The buttons of the bot's messages since the customer's previous message (or since
+    the start, when the bot spoke first).
+
+    ``events``: the tracker's events, ending with the current customer message (the "oui").
+    Returns the buttons (``{"title", "payload"}``) in the order they were shown; ``[]`` when
+    the bot offered none.
+    """
+    buttons: list[dict[str, Any]] = []
+    seen_current = False
+    for event in reversed(events):
+        if event.get("event") == "user":
+            if seen_current:
+                return buttons
+            seen_current = True
+        elif event.get("event") == "bot" and seen_current:
+            buttons[:0] = (event.get("data") or {}).get("buttons") or []
+    return buttons
+
+
+def payload_intent(payload: str) -> tuple[str, dict[str, Any]]:
+    """``("choose_faq", {"faq_key": "delivery_time"})`` for the button payload
+    ``/choose_faq{"faq_key":"delivery_time"}`` (Rasa's ``/intent{entities}`` syntax).
+
+    A payload that is not ``/intent`` or whose entities are not a JSON object gives
+    ``("", {})``.
+    """
+    if not payload.startswith("/"):
+        return "", {}
+    name, brace, rest = payload[1:].partition("{")
+    entities: Any = {}
+    if brace:
+        try:
+            entities = json.loads(brace + rest)
+        except ValueError:
+            return "", {}
+    if not isinstance(entities, dict):
+        return "", {}
+    return name.strip(), entities
+
+
+class ActionAnswerAffirm(Action):
+    """Answers a "oui" (intent ``affirm``) out of any form by taking up the bot's offer.
+
+    When the bot's previous messages offered exactly one button (:func:`offered_buttons`):
+    "Parler à un conseiller" hands the conversation to a person (``action_request_human``
+    follows); an FAQ topic (the second question of two, ``choose_faq``) is answered. Several
+    buttons: "oui" does not say which, so they are offered again (``utter_choose_option``).
+    No button: the bot asks what the customer needs (``utter_anything_else``).
+    """
+
+    def name(self) -> str:
+        return "action_answer_affirm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        buttons = offered_buttons(tracker.events)
+        if not buttons:
+            dispatcher.utter_message(response="utter_anything_else")
+            return []
+        if len(buttons) == 1:
+            intent, entities = payload_intent(str(buttons[0].get("payload") or ""))
+            if intent == REQUEST_HUMAN_INTENT:
+                return [FollowupAction("action_request_human")]
+            key = entities.get("faq_key") if intent == CHOOSE_FAQ_INTENT else None
+            if key in FAQ_TOPIC_TITLES:
+                dispatcher.utter_message(response=f"utter_{RETRIEVAL_INTENT}/{key}")
+                return []
+            logger.info("affirm after an unknown offer %r in %s", buttons[0],
+                        tracker.sender_id)
+        dispatcher.utter_message(response="utter_choose_option", buttons=buttons)
+        return []

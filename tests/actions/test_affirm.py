@@ -1,0 +1,82 @@
+"""A "oui" takes up the offer of the bot's last message (actions/affirm.py)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.affirm import ActionAnswerAffirm, offered_buttons, payload_intent
+from actions.faq import HUMAN_BUTTON, choice_button
+
+RETRY = {"title": "Réessayer", "payload": "/check_order_status"}
+
+
+def user(text: str) -> dict:
+    return {"event": "user", "text": text}
+
+
+def bot(text: str, *buttons: dict) -> dict:
+    return {"event": "bot", "text": text, "data": {"buttons": list(buttons)}}
+
+
+def answer(events: list[dict]) -> tuple[list[dict], list]:
+    tracker = Tracker("t", {}, {"intent": {"name": "affirm"}}, events, False, None, {},
+                      "action_listen")
+    dispatcher = CollectingDispatcher()
+    result = asyncio.run(ActionAnswerAffirm().run(dispatcher, tracker, {}))
+    return dispatcher.messages, result
+
+
+def test_only_the_buttons_of_the_turn_being_answered_count() -> None:
+    events = [user("a"), bot("x", HUMAN_BUTTON), user("b"), bot("answer"),
+              bot("other?", choice_button("delivery_time")), {"event": "action"}, user("oui")]
+    assert offered_buttons(events) == [choice_button("delivery_time")]
+    assert offered_buttons([user("b"), bot("hello"), user("oui")]) == []
+    # A conversation the bot opened with an offer.
+    assert offered_buttons([bot("x", HUMAN_BUTTON), user("oui")]) == [HUMAN_BUTTON]
+
+
+def test_payloads_are_read_as_rasa_intents_with_entities() -> None:
+    assert payload_intent("/request_human") == ("request_human", {})
+    assert payload_intent(choice_button("customs_fees")["payload"]) == (
+        "choose_faq", {"faq_key": "customs_fees"})
+    assert payload_intent("/choose_faq{not json") == ("", {})
+    assert payload_intent("/choose_faq[1]") == ("choose_faq[1]", {})
+    assert payload_intent('/choose_faq{"a": 1') == ("", {})
+    assert payload_intent("oui") == ("", {})
+
+
+def test_yes_to_an_offered_person_hands_the_conversation_over() -> None:
+    messages, events = answer([user("colis perdu"), bot("answer", HUMAN_BUTTON), user("ouais")])
+    assert events == [FollowupAction("action_request_human")]
+    assert messages == []
+
+
+def test_yes_to_the_offered_second_topic_answers_it() -> None:
+    messages, events = answer([user("deux questions"), bot("first answer"),
+                               bot("other?", choice_button("delivery_time")), user("oui")])
+    assert [m["response"] for m in messages] == ["utter_faq/delivery_time"]
+    assert events == []
+
+
+def test_yes_to_several_options_offers_them_again() -> None:
+    messages, events = answer([user("104522"), bot("not found", RETRY, HUMAN_BUTTON),
+                               user("oui")])
+    assert [m["response"] for m in messages] == ["utter_choose_option"]
+    assert messages[0]["buttons"] == [RETRY, HUMAN_BUTTON]
+    assert events == []
+
+
+def test_yes_to_an_unknown_single_offer_offers_it_again() -> None:
+    messages, _ = answer([user("x"), bot("?", RETRY), user("oui")])
+    assert [m["response"] for m in messages] == ["utter_choose_option"]
+    assert messages[0]["buttons"] == [RETRY]
+
+
+def test_yes_to_nothing_asks_what_the_customer_needs() -> None:
+    messages, events = answer([user("merci"), bot("Avec plaisir !"), user("oui")])
+    assert [m["response"] for m in messages] == ["utter_anything_else"]
+    assert events == []
