@@ -2,8 +2,9 @@
 
 An order number is what the invoice shows (FAQ, Commande 1: "le numéro de commande est
 identique à l'identifiant de la facture"): digits, or 1-4 letters followed by digits.
-Customers write it ``104522``, ``#104522``, ``n°104522``, ``n° 104 522``,
-``commande: 104522`` or ``cmd104522``: all of these give the canonical ``104522``.
+Customers write it ``104522``, ``#104522``, ``n°104522``, ``n° 104 522``, ``104-522``,
+``104.522``, ``commande: 104522`` or ``cmd104522``: all of these give the canonical
+``104522``. A date (``28/11/2026``) is not an order number.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ _PREFIX_WORDS = ("commande", "cmde", "cmd", "numero", "num", "no", "n", "order",
 
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
-# A number: optional letters glued to digits, digits possibly grouped by single spaces
-# ("104 522"), not inside a longer word, an e-mail address or a decimal number.
+# A number: optional letters glued to digits, digits possibly grouped by threes with a space,
+# a dot or a hyphen ("104 522", "104.522", "104-522"), not inside a longer word, an e-mail
+# address, a decimal number or a date ("28/11/2026", "28-11-2026": QA pass 4).
 _NUMBER_PATTERN = re.compile(
-    r"(?<![\w@.,])(?P<letters>[A-Za-z]{0,9})(?P<digits>\d+(?: \d{3})*)(?![\w@]|[.,]\d)"
+    r"(?<![\w@.,/-])(?P<letters>[A-Za-z]{0,9})(?P<digits>\d+(?:[ .-]\d{3})*)"
+    r"(?![\w@/]|[.,/-]\d)"
 )
+_DIGIT_SEPARATORS = str.maketrans("", "", " .-")
 _KEYWORD_BEFORE = re.compile(
     r"(?:#|n°|nº|no\.?|num(?:ero)?\.?|commande|cmde?|order|facture)\s*[:.]?\s*$", re.IGNORECASE
 )
@@ -70,7 +74,7 @@ def order_number_candidates(text: str) -> list[str]:
     others: list[str] = []
     for match in _NUMBER_PATTERN.finditer(folded):
         letters = match.group("letters").upper()
-        digits = match.group("digits").replace(" ", "")
+        digits = match.group("digits").translate(_DIGIT_SEPARATORS)
         if len(digits) < MIN_ORDER_NUMBER_DIGITS:
             continue
         keyword_before = bool(_KEYWORD_BEFORE.search(folded[: match.start()]))

@@ -16,6 +16,8 @@ from actions.order_numbers import canonical_order_number, normalize_email, order
         "Numéro de commande 104522",
         "où en est ma commande 104522 ?",
         "  104522\n",
+        "jvoulais savoir pour ma commande n°104-522",
+        "104.522",
     ],
 )
 def test_every_customer_spelling_gives_the_same_number(text: str) -> None:
@@ -33,14 +35,18 @@ def test_letters_and_digits_are_kept_upper_case(text: str, expected: str) -> Non
 @pytest.mark.parametrize(
     "text",
     ["", "abc", "123", "1 à 2 jours", "29,99 €", "12.50", "marie104522@example.com", "😀😀",
-     "x" * 5000],
+     "x" * 5000, "je l'ai commandé le 28/11/2026", "le 28-11-2026", "28.11.2026",
+     "06 12 34 56 78"],
 )
 def test_text_without_an_order_number_gives_none(text: str) -> None:
     assert canonical_order_number(text) is None
 
 
 def test_a_number_after_a_keyword_comes_before_other_numbers() -> None:
-    assert order_number_candidates("ma commande du 12/11/2026, n° 104522") == ["104522", "2026"]
+    assert order_number_candidates("le colis 30451 de ma commande n° 104522") == ["104522",
+                                                                                 "30451"]
+    # The year of a date is not a candidate.
+    assert order_number_candidates("ma commande du 12/11/2026, n° 104522") == ["104522"]
 
 
 def test_a_glued_prefix_word_yields_the_bare_digits_first() -> None:
