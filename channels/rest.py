@@ -5,9 +5,10 @@ Same URL and protocol as Rasa's ``rest`` channel (``POST /webhooks/rest/webhook`
 
 - a body that is not UTF-8 JSON, or has no ``sender``, gets HTTP 400 with a clear error
   instead of a 500 or a message in a shared "default" conversation;
-- control characters (NUL included) are removed, and text beyond
-  :data:`MAX_MESSAGE_CHARS` is cut before the NLU sees it (the full text stays in the
-  message metadata, so nothing is lost);
+- control characters (NUL included) are removed, and a text longer than
+  :data:`MAX_MESSAGE_CHARS` is cut in its middle before the NLU sees it: its beginning and its
+  end are kept, where customers who paste a long story put their question (the full text
+  stays in the message metadata, so nothing is lost);
 - a typed ``/intent{...}`` command is only obeyed when it is the payload of a button the
   bot offered in its last turn; otherwise it is read as ordinary text, so nobody can skip
   the order verification by typing ``/check_order_status{"order_number": "104522"}``.
@@ -42,12 +43,22 @@ EMPTY_MESSAGE = "/nlu_fallback"
 APOLOGY = ("Désolé, un problème technique m'empêche de vous répondre pour le moment. "
            "Réessayez dans quelques minutes, ou écrivez à notre service client.")
 
+#: Put where the middle of a too long message was cut out.
+CUT_MARK = " […] "
+
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean_text(text: str) -> str:
-    """Remove control characters (keeps tabs and newlines) and cut to MAX_MESSAGE_CHARS."""
-    return _CONTROL_CHARACTERS.sub("", text)[:MAX_MESSAGE_CHARS]
+    """Remove control characters (keeps tabs and newlines); a longer text than
+    :data:`MAX_MESSAGE_CHARS` keeps its beginning and its end, joined by :data:`CUT_MARK`, at
+    exactly that length (a question after a pasted story stays readable: QA pass 4)."""
+    text = _CONTROL_CHARACTERS.sub("", text)
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return text
+    head = (MAX_MESSAGE_CHARS - len(CUT_MARK)) // 2
+    tail = MAX_MESSAGE_CHARS - len(CUT_MARK) - head
+    return text[:head] + CUT_MARK + text[-tail:]
 
 
 def offered_payloads(events: list[Any]) -> set[str]:

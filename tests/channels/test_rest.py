@@ -12,6 +12,15 @@ def test_clean_text_removes_control_characters_and_cuts() -> None:
     assert len(clean_text("x" * 100_000)) == MAX_MESSAGE_CHARS
 
 
+def test_a_long_message_keeps_its_beginning_and_its_question_at_the_end() -> None:
+    story = "Bonjour, commande 104522. " + "Je vous raconte ma vie. " * 200
+    text = clean_text(story + "Bref : puis-je cumuler deux codes promo ?")
+    assert len(text) == MAX_MESSAGE_CHARS
+    assert text.startswith("Bonjour, commande 104522.")
+    assert text.endswith("Bref : puis-je cumuler deux codes promo ?")
+    assert clean_text("court") == "court"
+
+
 def test_offered_payloads_are_those_since_the_last_user_message() -> None:
     button = {"title": "Parler à un conseiller", "payload": "/request_human"}
     events = [
