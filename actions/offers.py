@@ -1,9 +1,11 @@
-"""A "oui" out of any form: the customer accepts what the bot's last message offered."""
+"""A "oui" or a "non" out of any form answers what the bot's last message offered."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
+import unicodedata
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -17,6 +19,15 @@ logger = logging.getLogger(__name__)
 
 REQUEST_HUMAN_INTENT = "request_human"
 CHOOSE_FAQ_INTENT = "choose_faq"
+#: A longer "oui" tells something else ("ok je vais voir avec la poste alors"): QA pass 4.
+MAX_ACCEPTANCE_WORDS = 4
+#: Words that acknowledge an answer without accepting an offer: "ok", "d'accord" alone do not
+#: ask for a person (accents stripped, lower case).
+ACKNOWLEDGEMENT_WORDS = frozenset({
+    "ok", "okay", "oke", "okey", "okk", "dac", "d", "accord", "daccord", "entendu", "compris",
+    "ca", "marche", "parfait", "super", "merci", "bon", "note", "je", "vois", "top", "ah",
+})
+WORD = re.compile(r"[^\W\d_]+")
 
 
 def offered_buttons(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -60,12 +71,27 @@ def payload_intent(payload: str) -> tuple[str, dict[str, Any]]:
     return name.strip(), entities
 
 
+def accepts_offer(text: str) -> bool:
+    """Whether a "oui" message (``text``) clearly accepts the offer of a person: at most
+    :data:`MAX_ACCEPTANCE_WORDS` words, not all of them acknowledgements ("ok", "d'accord").
+
+    ``"ouais stp"``, ``"oui ok"``, ``"carrément"``: True; ``"ok"``, ``"d'accord merci"``,
+    ``"ok je vais voir avec la poste alors"``: False.
+    """
+    plain = unicodedata.normalize("NFD", text.lower())
+    plain = "".join(c for c in plain if unicodedata.category(c) != "Mn")
+    words = WORD.findall(plain)
+    return 0 < len(words) <= MAX_ACCEPTANCE_WORDS and not set(words) <= ACKNOWLEDGEMENT_WORDS
+
+
 class ActionAnswerAffirm(Action):
     """Answers a "oui" (intent ``affirm``) out of any form by taking up the bot's offer.
 
     When the bot's previous messages offered exactly one button (:func:`offered_buttons`):
     "Parler à un conseiller" hands the conversation to a person (``action_request_human``
-    follows); an FAQ topic (the second question of two, ``choose_faq``) is answered. Several
+    follows) when the message clearly accepts (:func:`accepts_offer`; otherwise
+    ``utter_offer_not_taken``: a person is still there when wanted); an FAQ topic (the second
+    question of two, ``choose_faq``) is answered. Several
     buttons: "oui" does not say which, so they are offered again (``utter_choose_option``).
     No button: the bot asks what the customer needs (``utter_anything_else``).
     """
@@ -83,7 +109,10 @@ class ActionAnswerAffirm(Action):
         if len(buttons) == 1:
             intent, entities = payload_intent(str(buttons[0].get("payload") or ""))
             if intent == REQUEST_HUMAN_INTENT:
-                return [FollowupAction("action_request_human")]
+                if accepts_offer(str(tracker.latest_message.get("text") or "")):
+                    return [FollowupAction("action_request_human")]
+                dispatcher.utter_message(response="utter_offer_not_taken")
+                return []
             key = entities.get("faq_key") if intent == CHOOSE_FAQ_INTENT else None
             if key in FAQ_TOPIC_TITLES:
                 dispatcher.utter_message(response=f"utter_{RETRIEVAL_INTENT}/{key}")
@@ -91,4 +120,27 @@ class ActionAnswerAffirm(Action):
             logger.info("affirm after an unknown offer %r in %s", buttons[0],
                         tracker.sender_id)
         dispatcher.utter_message(response="utter_choose_option", buttons=buttons)
+        return []
+
+
+class ActionAnswerDeny(Action):
+    """Answers a "non" (intent ``deny``) out of any form.
+
+    After FAQ topic buttons (a clarification, or the second question of two), "non" means
+    "not this topic": the bot asks the customer to rephrase (``utter_faq_not_this_topic``)
+    rather than saying goodbye (QA pass 4). Otherwise ``utter_deny_ok``.
+    """
+
+    def name(self) -> str:
+        return "action_answer_deny"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        offered = [payload_intent(str(button.get("payload") or ""))[0]
+                   for button in offered_buttons(tracker.events)]
+        if CHOOSE_FAQ_INTENT in offered:
+            dispatcher.utter_message(response="utter_faq_not_this_topic")
+        else:
+            dispatcher.utter_message(response="utter_deny_ok")
         return []

@@ -1,4 +1,4 @@
-"""A "oui" takes up the offer of the bot's last message (actions/affirm.py)."""
+"""A "oui" takes up the offer of the bot's last message (actions/offers.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.affirm import ActionAnswerAffirm, offered_buttons, payload_intent
+from actions.offers import (
+    ActionAnswerAffirm,
+    ActionAnswerDeny,
+    accepts_offer,
+    offered_buttons,
+    payload_intent,
+)
 from actions.faq import HUMAN_BUTTON, choice_button
 
 RETRY = {"title": "Réessayer", "payload": "/check_order_status"}
@@ -22,11 +28,12 @@ def bot(text: str, *buttons: dict) -> dict:
     return {"event": "bot", "text": text, "data": {"buttons": list(buttons)}}
 
 
-def answer(events: list[dict]) -> tuple[list[dict], list]:
-    tracker = Tracker("t", {}, {"intent": {"name": "affirm"}}, events, False, None, {},
-                      "action_listen")
+def answer(events: list[dict], action=ActionAnswerAffirm) -> tuple[list[dict], list]:
+    text = events[-1]["text"]
+    tracker = Tracker("t", {}, {"intent": {"name": "affirm"}, "text": text}, events, False,
+                      None, {}, "action_listen")
     dispatcher = CollectingDispatcher()
-    result = asyncio.run(ActionAnswerAffirm().run(dispatcher, tracker, {}))
+    result = asyncio.run(action().run(dispatcher, tracker, {}))
     return dispatcher.messages, result
 
 
@@ -55,6 +62,21 @@ def test_yes_to_an_offered_person_hands_the_conversation_over() -> None:
     assert messages == []
 
 
+def test_an_acknowledgement_does_not_hand_over() -> None:
+    for text in ("ok", "d'accord merci", "ok je vais voir avec la poste alors"):
+        messages, events = answer([user("colis perdu"), bot("answer", HUMAN_BUTTON), user(text)])
+        assert events == [], text
+        assert [m["response"] for m in messages] == ["utter_offer_not_taken"]
+
+
+def test_clear_acceptances_are_told_from_acknowledgements() -> None:
+    for text in ("oui", "ouais stp", "Carrément !", "oui ok", "yes", "OK, je veux bien"):
+        assert accepts_offer(text), text
+    for text in ("ok", "OK.", "d'accord", "ça marche merci", "", "👍",
+                 "oui mais je vais d'abord voir avec la poste"):
+        assert not accepts_offer(text), text
+
+
 def test_yes_to_the_offered_second_topic_answers_it() -> None:
     messages, events = answer([user("deux questions"), bot("first answer"),
                                bot("other?", choice_button("delivery_time")), user("oui")])
@@ -80,3 +102,16 @@ def test_yes_to_nothing_asks_what_the_customer_needs() -> None:
     messages, events = answer([user("merci"), bot("Avec plaisir !"), user("oui")])
     assert [m["response"] for m in messages] == ["utter_anything_else"]
     assert events == []
+
+
+def test_no_to_offered_topics_asks_to_rephrase() -> None:
+    clarification = bot("which?", choice_button("return_fees"), choice_button("customs_fees"),
+                        HUMAN_BUTTON)
+    messages, _ = answer([user("les frais ?"), clarification, user("non")], ActionAnswerDeny)
+    assert [m["response"] for m in messages] == ["utter_faq_not_this_topic"]
+
+
+def test_no_to_anything_else_closes_politely() -> None:
+    for offer in (bot("answer", HUMAN_BUTTON), bot("Avec plaisir !")):
+        messages, _ = answer([user("colis perdu"), offer, user("non merci")], ActionAnswerDeny)
+        assert [m["response"] for m in messages] == ["utter_deny_ok"]
