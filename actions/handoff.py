@@ -54,9 +54,12 @@ REASONS = {
     "parcel_lost": "Colis non reçu ou perdu",
     "damaged_item": "Article endommagé ou erroné",
     "verification_failed": "Vérifications de commande échouées",
+    "cancellation": "Demande d'annulation (commandes traitées sous 12 heures)",
 }
 #: FAQ topics whose answer offers a person, and the reason a handoff after them gets.
-FAQ_REASONS = {"parcel_not_received": "parcel_lost", "return_fees": "damaged_item"}
+FAQ_REASONS = {"parcel_not_received": "parcel_lost", "return_fees": "damaged_item",
+               # Urgent: orders are processed within 12 hours (FAQ, Commande 9).
+               "cancel_order": "cancellation"}
 #: Invalid e-mail answers before the handoff form stops asking.
 MAX_EMAIL_ATTEMPTS = 3
 SUMMARY_QUOTE_CHARS = 160
@@ -111,7 +114,8 @@ def handoff_reason(events: list[dict[str, Any]], lookup_failures: float | None) 
     ``lookup_failures``: the slot ``order_lookup_failures``.
     The trigger is the latest customer message: ``nlu_fallback`` (second unclear message in
     a row) -> ``bot_failed``; a request for a person right after the FAQ answer about a lost
-    parcel or a damaged item -> ``parcel_lost`` / ``damaged_item``; after blocked order
+    parcel, a damaged item or a cancellation -> ``parcel_lost`` / ``damaged_item`` /
+    ``cancellation`` (:data:`FAQ_REASONS`); after blocked order
     verifications -> ``verification_failed``; otherwise ``customer_request``.
     """
     users = _user_events(events)

@@ -147,6 +147,9 @@ def test_the_reason_comes_from_the_trigger_and_the_turn_before() -> None:
                    entities=[{"entity": "faq_key", "value": "return_fees"}]),
               user("/request_human", "request_human")]
     assert handoff_reason(picked, None) == "damaged_item"
+    cancel = [user("annuler ma commande", "faq", faq_key="cancel_order"),
+              user("/request_human", "request_human")]
+    assert handoff_reason(cancel, None) == "cancellation"
     assert handoff_reason([user("xqzt", "nlu_fallback")], None) == "bot_failed"
     assert handoff_reason([user("/request_human", "request_human")], 3) == \
         "verification_failed"
