@@ -30,6 +30,9 @@ BASELINE_CONFIG = PROJECT_ROOT / "tests" / "nlu" / "rasa_init_config.yml"
 REPORTS = PROJECT_ROOT / "reports"
 
 FALLBACK_INTENT = "nlu_fallback"
+#: Intents that the FallbackClassifier and the FAQ clarifier put in front of the classifier's
+#: ranking (``components/faq_clarifier.py``): not the classifier's own.
+INSERTED_INTENTS = frozenset({FALLBACK_INTENT, "faq_clarify", "faq_two_topics"})
 #: Labels that count as "the bot did not answer with a topic" for out-of-scope messages.
 CAUGHT_LABELS = frozenset({"out_of_scope", "nlu_fallback", "faq_clarify"})
 #: Intents answered with an FAQ answer: the selector's best key, or for ``faq_two_topics``
@@ -108,10 +111,11 @@ def label_of(parse: dict[str, Any]) -> tuple[str, str | None, float, float]:
 
 def classifier_intents(parse: dict[str, Any]) -> tuple[str, float, float]:
     """The intent classifier's ranking before the FallbackClassifier: (best intent, its
-    confidence, its lead over the second). The FallbackClassifier only inserts
-    ``nlu_fallback`` in front of the ranking, so the classifier's entries are the others."""
+    confidence, its lead over the second). The FallbackClassifier and the FAQ clarifier only
+    insert their intent (:data:`INSERTED_INTENTS`) in front of the ranking, so the
+    classifier's entries are the others."""
     ranking = [entry for entry in parse.get("intent_ranking") or []
-               if entry.get("name") != FALLBACK_INTENT]
+               if entry.get("name") not in INSERTED_INTENTS]
     if not ranking:
         return parse["intent"]["name"], parse["intent"]["confidence"], 1.0
     second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0

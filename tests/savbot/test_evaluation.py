@@ -84,6 +84,13 @@ def test_classifier_intents_skip_the_fallback_the_fallback_classifier_put_first(
                                 {"name": "goodbye", "confidence": 0.2}]}
     intent, confidence, margin = classifier_intents(parse)
     assert (intent, confidence, round(margin, 2)) == ("deny", 0.35, 0.15)
+    # The FAQ clarifier puts its intent in front too, with the FAQ intent's confidence.
+    clarified = {"intent": {"name": "faq_clarify", "confidence": 0.8},
+                 "intent_ranking": [{"name": "faq_clarify", "confidence": 0.8},
+                                    {"name": "faq", "confidence": 0.8},
+                                    {"name": "greet", "confidence": 0.1}]}
+    intent, confidence, margin = classifier_intents(clarified)
+    assert (intent, confidence, round(margin, 2)) == ("faq", 0.8, 0.7)
 
 
 def fallen(gold: str, top_intent: str, top_confidence: float, key: str | None = None,
