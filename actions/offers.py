@@ -91,9 +91,9 @@ class ActionAnswerAffirm(Action):
     "Parler à un conseiller" hands the conversation to a person (``action_request_human``
     follows) when the message clearly accepts (:func:`accepts_offer`; otherwise
     ``utter_offer_not_taken``: a person is still there when wanted); an FAQ topic (the second
-    question of two, ``choose_faq``) is answered. Several
-    buttons: "oui" does not say which, so they are offered again (``utter_choose_option``).
-    No button: the bot asks what the customer needs (``utter_anything_else``).
+    question of two, ``choose_faq``) is answered. Several buttons: "oui" does not say which,
+    so they are offered again (``utter_choose_option``). No button: the bot asks what the
+    customer needs (``utter_anything_else``).
     """
 
     def name(self) -> str:
