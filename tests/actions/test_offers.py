@@ -1,4 +1,4 @@
-"""A "oui" takes up the offer of the bot's last message (actions/offers.py)."""
+"""A "oui" or a "non" answers the offer of the bot's last message (actions/offers.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.faq import HUMAN_BUTTON, choice_button
 from actions.offers import (
     ActionAnswerAffirm,
     ActionAnswerDeny,
@@ -15,7 +16,6 @@ from actions.offers import (
     offered_buttons,
     payload_intent,
 )
-from actions.faq import HUMAN_BUTTON, choice_button
 
 RETRY = {"title": "Réessayer", "payload": "/check_order_status"}
 
