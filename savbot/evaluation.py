@@ -12,6 +12,7 @@ Results are printed and written to ``reports/evaluation.json``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -30,9 +31,6 @@ BASELINE_CONFIG = PROJECT_ROOT / "tests" / "nlu" / "rasa_init_config.yml"
 REPORTS = PROJECT_ROOT / "reports"
 
 FALLBACK_INTENT = "nlu_fallback"
-#: Intents that the FallbackClassifier and the FAQ clarifier put in front of the classifier's
-#: ranking (``components/faq_clarifier.py``): not the classifier's own.
-INSERTED_INTENTS = frozenset({FALLBACK_INTENT, "faq_clarify", "faq_two_topics"})
 #: Labels that count as "the bot did not answer with a topic" for out-of-scope messages.
 CAUGHT_LABELS = frozenset({"out_of_scope", "nlu_fallback", "faq_clarify"})
 #: Intents answered with an FAQ answer: the selector's best key, or for ``faq_two_topics``
@@ -112,10 +110,13 @@ def label_of(parse: dict[str, Any]) -> tuple[str, str | None, float, float]:
 def classifier_intents(parse: dict[str, Any]) -> tuple[str, float, float]:
     """The intent classifier's ranking before the FallbackClassifier: (best intent, its
     confidence, its lead over the second). The FallbackClassifier and the FAQ clarifier only
-    insert their intent (:data:`INSERTED_INTENTS`) in front of the ranking, so the
+    insert their intent (``nlu_fallback``; the clarifier's ``clarify_intent`` and
+    ``two_topics_intent``, :func:`clarifier_settings`) in front of the ranking, so the
     classifier's entries are the others."""
+    settings = clarifier_settings()
+    inserted = {FALLBACK_INTENT, settings["clarify_intent"], settings["two_topics_intent"]}
     ranking = [entry for entry in parse.get("intent_ranking") or []
-               if entry.get("name") not in INSERTED_INTENTS]
+               if entry.get("name") not in inserted]
     if not ranking:
         return parse["intent"]["name"], parse["intent"]["confidence"], 1.0
     second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
@@ -253,9 +254,10 @@ def cross_validation(config: Path, out: Path, folds: int = 5) -> dict[str, Any]:
     return result
 
 
-def clarifier_thresholds(config: Path = PROJECT_ROOT / "config.yml") -> tuple[float, float]:
-    """(min_confidence, min_margin) of the FAQ clarifier in ``config``; its defaults when
-    absent."""
+@functools.lru_cache(maxsize=4)
+def clarifier_settings(config: Path = PROJECT_ROOT / "config.yml") -> dict[str, Any]:
+    """The FAQ clarifier's settings in ``config``: its defaults
+    (``FaqClarifier.get_default_config``) updated with the pipeline entry's."""
     import yaml
 
     from components.faq_clarifier import FaqClarifier
@@ -264,6 +266,13 @@ def clarifier_thresholds(config: Path = PROJECT_ROOT / "config.yml") -> tuple[fl
     for component in yaml.safe_load(config.read_text())["pipeline"]:
         if component["name"].endswith("FaqClarifier"):
             settings.update(component)
+    return settings
+
+
+def clarifier_thresholds(config: Path = PROJECT_ROOT / "config.yml") -> tuple[float, float]:
+    """(min_confidence, min_margin) of the FAQ clarifier in ``config``; its defaults when
+    absent."""
+    settings = clarifier_settings(config)
     return float(settings["min_confidence"]), float(settings["min_margin"])
 
 
