@@ -77,6 +77,14 @@ def test_bad_input_in_the_order_form_loses_nothing(bot, name) -> None:
     assert any("6A12345678901" in text for text in replies), replies
 
 
+@pytest.mark.parametrize("text", ["?", "...", "😡", "😀🙏💍✨"])
+def test_a_message_without_words_is_asked_to_be_rephrased(bot, text) -> None:
+    # Nothing in it the model knows: not the out-of-scope reply ("je ne peux pas vous aider
+    # sur ce sujet", QA pass 4) but the request to rephrase.
+    replies = bot.texts(f"no-words-{len(text)}-{ord(text[0])}", text)
+    assert any("reformuler" in reply for reply in replies), replies
+
+
 def post_raw(bot, body: bytes) -> requests.Response:
     return requests.post(f"{bot.url}/webhooks/rest/webhook", data=body,
                          headers={"Content-Type": "application/json"}, timeout=30)

@@ -104,6 +104,20 @@ def test_a_plain_intent_is_predicted_as_such(storage) -> None:
         "faq/return_instructions")
 
 
+def test_a_message_without_any_known_feature_leaves_every_intent_equally_likely(storage,
+                                                                                ) -> None:
+    classifier, _ = trained(storage)
+    [unknown] = classifier.process([message("😡")])
+    [known] = classifier.process([message("salut")])
+
+    confidences = [entry["confidence"] for entry in unknown.get("intent_ranking")]
+    # greet and faq (its two keys sharing one share): 1/2 each, not the intercepts' guess.
+    assert confidences == pytest.approx([0.5, 0.5])
+    keys = unknown.get("response_selector")["faq"]["ranking"]
+    assert [key["confidence"] for key in keys] == pytest.approx([0.5, 0.5])
+    assert known.get("intent")["confidence"] > 0.5
+
+
 def test_each_question_of_a_two_question_message_gets_its_own_key(storage) -> None:
     classifier, _ = trained(storage)
     [parsed] = classifier.process([message("quel délai livraison ? et renvoyer retour ?")])
