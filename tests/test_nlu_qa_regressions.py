@@ -62,9 +62,9 @@ QA_MESSAGES = [
     ("y a qqn de vrai la?? jveux une vraie personne", "request_human"),
     # Fourth QA pass: negations, contacting the shop, other shops, cancelled orders, vague
     # problems, typed button titles, separators in order numbers. Still missed after the
-    # fix, so not listed: "je veux pas parler à un conseiller, juste savoir les délais"
-    # (request_human: "parler à un conseiller" outweighs the negation) and "pk la facture
-    # dans le colis dit 3€ ? c'est un cadeau..." (declared_value; asked back).
+    # fix, so not listed: "pk la facture dans le colis dit 3€ ? c'est un cadeau..."
+    # (declared_value; asked back).
+    ("je veux pas parler à un conseiller, juste savoir les délais", "faq/delivery_time"),
     ("je veux surtout pas annuler, je veux juste savoir quand elle sera expédiée",
      "faq/delivery_time"),
     ("c'est quoi votre adresse mail pour vous écrire ?", "request_human"),
@@ -80,13 +80,22 @@ QA_MESSAGES = [
     ("jvoulais savoir pour ma commande n°104-515", "check_order_status"),
 ]
 
+#: Customers who say they do not want a person (QA pass 4: the first one was read as
+#: request_human, and the bot paused the conversation for an agent against their will).
+REFUSED_PERSON = [
+    "je veux pas parler à un conseiller, juste savoir les délais",
+    "pas besoin de me passer un agent, j'ai pas reçu l'email de confirmation",
+    "je ne veux pas de conseiller, c'est quoi la politique de retour",
+    "non pas de conseiller merci",
+]
+
 #: Intents that end what the customer is doing (goodbye, "D'accord, ..."): a message about a
 #: parcel that did not come must never get one of them.
 ENDING_INTENTS = {"deny", "goodbye"}
 
-#: Share of QA_MESSAGES that must get their label: 39 of 40 were right when measured
+#: Share of QA_MESSAGES that must get their label: 40 of 41 were right when measured
 #: (2026-11-30, after the fourth QA pass); one more may flip after a change of the training
-#: data (38 of 40).
+#: data (39 of 41).
 MIN_ACCURACY = 0.93
 
 
@@ -133,3 +142,8 @@ def test_not_knowing_the_order_number_keeps_the_order_form(bot) -> None:
     # The form asks for the number again, and still takes it.
     assert any("pouvez-vous me donner son numéro" in reply for reply in replies)
     assert any("adresse e-mail" in reply for reply in bot.texts("qa-form", "104530"))
+
+
+def test_a_customer_who_refuses_a_person_is_not_handed_over(bot) -> None:
+    labels = {text: label_of(bot.parse(text))[0] for text in REFUSED_PERSON}
+    assert "request_human" not in labels.values(), labels
