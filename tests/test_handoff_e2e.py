@@ -143,6 +143,19 @@ def test_a_yes_to_the_offered_person_hands_over(bot: RunningBot) -> None:
     assert handoff_of(bot, sender).reason == "parcel_lost"
 
 
+def test_an_angry_customer_gets_an_apology_and_a_person_offered(bot: RunningBot) -> None:
+    sender = new_sender("angry")
+    answer = bot.say(sender, "franchement vous êtes des branquignoles, je suis dégoûtée")
+    assert any("désolé" in (m.get("text") or "") for m in answer), answer
+    assert [b["payload"] for m in answer for b in m.get("buttons", [])] == ["/request_human"]
+    assert handoffs(bot).open_for(sender) is None  # the apology alone pauses nothing
+
+    texts = bot.texts(sender, "oui")
+
+    assert any(HANDED_OVER in text for text in texts), texts
+    assert handoff_of(bot, sender).reason == "complaint"
+
+
 def test_repeated_failed_verifications_offer_a_person(bot: RunningBot) -> None:
     # A number of its own: failed verifications of one number are also limited across
     # conversations (actions/lookup_limit.py), and the session's bot is shared.

@@ -150,6 +150,8 @@ def test_the_reason_comes_from_the_trigger_and_the_turn_before() -> None:
     cancel = [user("annuler ma commande", "faq", faq_key="cancel_order"),
               user("/request_human", "request_human")]
     assert handoff_reason(cancel, None) == "cancellation"
+    angry = [user("bande d'escrocs", "complain"), user("oui", "affirm")]
+    assert handoff_reason(angry, None) == "complaint"
     assert handoff_reason([user("xqzt", "nlu_fallback")], None) == "bot_failed"
     assert handoff_reason([user("/request_human", "request_human")], 3) == \
         "verification_failed"
