@@ -56,9 +56,10 @@ REASONS = {
     "verification_failed": "Vérifications de commande échouées",
     "cancellation": "Demande d'annulation (commandes traitées sous 12 heures)",
     "complaint": "Client mécontent",
+    "product_question": "Question sur un produit (hors FAQ)",
 }
-#: Intent of an insult or an angry message, whose reply offers a person.
-COMPLAINT_INTENT = "complain"
+#: Intents whose reply offers a person, and the reason a handoff right after them gets.
+INTENT_REASONS = {"complain": "complaint", "product_question": "product_question"}
 #: FAQ topics whose answer offers a person, and the reason a handoff after them gets.
 FAQ_REASONS = {"parcel_not_received": "parcel_lost", "return_fees": "damaged_item",
                # Urgent: orders are processed within 12 hours (FAQ, Commande 9).
@@ -118,9 +119,9 @@ def handoff_reason(events: list[dict[str, Any]], lookup_failures: float | None) 
     The trigger is the latest customer message: ``nlu_fallback`` (second unclear message in
     a row) -> ``bot_failed``; a request for a person right after the FAQ answer about a lost
     parcel, a damaged item or a cancellation -> ``parcel_lost`` / ``damaged_item`` /
-    ``cancellation`` (:data:`FAQ_REASONS`); right after an insult or an angry message
-    (:data:`COMPLAINT_INTENT`) -> ``complaint``; after blocked order
-    verifications -> ``verification_failed``; otherwise ``customer_request``.
+    ``cancellation`` (:data:`FAQ_REASONS`); right after an insult or an angry message, or a
+    product question -> ``complaint`` / ``product_question`` (:data:`INTENT_REASONS`); after
+    blocked order verifications -> ``verification_failed``; otherwise ``customer_request``.
     """
     users = _user_events(events)
     if not users:
@@ -131,8 +132,8 @@ def handoff_reason(events: list[dict[str, Any]], lookup_failures: float | None) 
         key = faq_key_of(users[-2])
         if key in FAQ_REASONS:
             return FAQ_REASONS[key]
-        if intent_of(users[-2]) == COMPLAINT_INTENT:
-            return "complaint"
+        if intent_of(users[-2]) in INTENT_REASONS:
+            return INTENT_REASONS[intent_of(users[-2])]
     if int(lookup_failures or 0) >= MAX_FAILED_LOOKUPS:
         return "verification_failed"
     return "customer_request"

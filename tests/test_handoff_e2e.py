@@ -156,6 +156,18 @@ def test_an_angry_customer_gets_an_apology_and_a_person_offered(bot: RunningBot)
     assert handoff_of(bot, sender).reason == "complaint"
 
 
+def test_a_product_question_no_faq_covers_is_told_so_and_offered_a_person(bot: RunningBot,
+                                                                          ) -> None:
+    sender = new_sender("product")
+    answer = bot.say(sender, "ce collier est en argent 925 ou juste plaqué ?")
+    assert any("pas d'information" in (m.get("text") or "") for m in answer), answer
+    assert [b["payload"] for m in answer for b in m.get("buttons", [])] == ["/request_human"]
+
+    bot.say(sender, "/request_human")
+
+    assert handoff_of(bot, sender).reason == "product_question"
+
+
 def test_repeated_failed_verifications_offer_a_person(bot: RunningBot) -> None:
     # A number of its own: failed verifications of one number are also limited across
     # conversations (actions/lookup_limit.py), and the session's bot is shared.

@@ -152,6 +152,9 @@ def test_the_reason_comes_from_the_trigger_and_the_turn_before() -> None:
     assert handoff_reason(cancel, None) == "cancellation"
     angry = [user("bande d'escrocs", "complain"), user("oui", "affirm")]
     assert handoff_reason(angry, None) == "complaint"
+    product = [user("c'est de l'argent 925 ?", "product_question"),
+               user("/request_human", "request_human")]
+    assert handoff_reason(product, None) == "product_question"
     assert handoff_reason([user("xqzt", "nlu_fallback")], None) == "bot_failed"
     assert handoff_reason([user("/request_human", "request_human")], 3) == \
         "verification_failed"
