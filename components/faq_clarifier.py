@@ -72,6 +72,11 @@ class FaqClarifier(GraphComponent):
             # A one-word FAQ message ("frais", "retour") names a subject, not a question:
             # ask which topic, however confident the selector is (QA).
             "min_words": 2,
+            # Articles and possessives are not counted: "les frais ?" and "mon colis ?" name
+            # a subject too (QA pass 4: "les frais ?" got the return fees answer).
+            "uncounted_words": ["le", "la", "les", "l", "un", "une", "des", "du", "de", "d",
+                                "mon", "ma", "mes", "ton", "ta", "tes", "son", "sa", "ses",
+                                "votre", "vos", "notre", "nos", "ce", "cet", "cette", "ces"],
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -100,9 +105,14 @@ class FaqClarifier(GraphComponent):
                 self._relabel(message, self._config["two_topics_intent"])
             elif (needs_clarification(ranking, self._config["min_confidence"],
                                       self._config["min_margin"])
-                  or len(WORD.findall(message.get(TEXT) or "")) < self._config["min_words"]):
+                  or self._counted_words(message.get(TEXT) or "") < self._config["min_words"]):
                 self._relabel(message, self._config["clarify_intent"])
         return messages
+
+    def _counted_words(self, text: str) -> int:
+        """How many words of ``text`` count towards ``min_words`` (not ``uncounted_words``)."""
+        uncounted = set(self._config["uncounted_words"])
+        return sum(word.lower() not in uncounted for word in WORD.findall(text))
 
     @staticmethod
     def _relabel(message: Message, name: str) -> None:

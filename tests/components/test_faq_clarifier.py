@@ -22,8 +22,9 @@ def test_needs_clarification(confidences, expected) -> None:
     assert needs_clarification(ranking(*confidences), 0.3, 0.1) is expected
 
 
-def make_message(intent: str, *confidences: float) -> Message:
-    message = Message(data={"text": "une question de plusieurs mots"})
+def make_message(intent: str, *confidences: float,
+                 text: str = "une question de plusieurs mots") -> Message:
+    message = Message(data={"text": text})
     message.set("intent", {"name": intent, "confidence": 0.9}, add_to_output=True)
     message.set("intent_ranking", [{"name": intent, "confidence": 0.9}], add_to_output=True)
     message.set("response_selector", {"faq": {"ranking": ranking(*confidences)}},
@@ -46,6 +47,14 @@ def test_an_uncertain_faq_becomes_faq_clarify_and_keeps_the_ranking() -> None:
 def test_a_confident_faq_is_left_alone() -> None:
     [message] = clarifier().process([make_message("faq", 0.8, 0.1)])
     assert message.get("intent")["name"] == "faq"
+
+
+@pytest.mark.parametrize(("text", "clarified"), [
+    ("frais", True), ("les frais ?", True), ("Mon colis ?", True), ("l'échange", True),
+    ("frais de port ?", False), ("mon colis est perdu", False)])
+def test_a_subject_without_a_question_is_clarified_however_confident(text, clarified) -> None:
+    [message] = clarifier().process([make_message("faq", 0.95, 0.01, text=text)])
+    assert (message.get("intent")["name"] == "faq_clarify") is clarified
 
 
 def test_other_intents_are_left_alone() -> None:
