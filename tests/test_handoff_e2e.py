@@ -168,6 +168,20 @@ def test_a_product_question_no_faq_covers_is_told_so_and_offered_a_person(bot: R
     assert handoff_of(bot, sender).reason == "product_question"
 
 
+@pytest.mark.parametrize("message, reply", [
+    ("je veux pas parler à un conseiller", "je reste avec vous"),
+    ("sans passer par un conseiller, en combien de jours je reçois ma commande ?",
+     "8 à 13 jours"),
+])
+def test_a_customer_who_refuses_a_person_is_answered_not_handed_over(
+        bot: RunningBot, message: str, reply: str) -> None:
+    sender = new_sender("refuses-person")
+    texts = bot.texts(sender, message)
+    assert any(reply in text for text in texts), texts
+    assert handoffs(bot).open_for(sender) is None
+    assert bot.texts(sender, "merci")  # not paused: the bot still answers
+
+
 def test_repeated_failed_verifications_offer_a_person(bot: RunningBot) -> None:
     # A number of its own: failed verifications of one number are also limited across
     # conversations (actions/lookup_limit.py), and the session's bot is shared.
