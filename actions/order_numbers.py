@@ -24,10 +24,14 @@ EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*
 
 # A number: optional letters glued to digits, digits possibly grouped by threes with a space,
 # a dot or a hyphen ("104 522", "104.522", "104-522"), not inside a longer word, an e-mail
-# address, a decimal number or a date ("28/11/2026", "28-11-2026": QA pass 4).
+# address, a decimal number or a date ("28/11/2026", "28-11-2026": QA pass 4), nor an amount
+# of money ("15000 FCFA", "89 €": QA pass 5). The NLU's regex (data/nlu/orders.yml) has the
+# same currency guard.
+CURRENCY_AFTER = (r"\s?(?:[€$£]|(?:eur|euros?|fcfa|cfa|xof|xaf|chf|usd|cad|gbp|mad|dh|dhs|dzd|"
+                  r"da|tnd|dt|francs?|dollars?|dinars?|dirhams?)\b)")
 _NUMBER_PATTERN = re.compile(
     r"(?<![\w@.,/-])(?P<letters>[A-Za-z]{0,9})(?P<digits>\d+(?:[ .-]\d{3})*)"
-    r"(?![\w@/]|[.,/-]\d)"
+    r"(?![\w@/]|[.,/-]\d|" + CURRENCY_AFTER + ")", re.IGNORECASE
 )
 _DIGIT_SEPARATORS = str.maketrans("", "", " .-")
 _KEYWORD_BEFORE = re.compile(
