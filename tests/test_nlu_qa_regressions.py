@@ -80,13 +80,16 @@ QA_MESSAGES = [
     ("jvoulais savoir pour ma commande n°104-515", "check_order_status"),
 ]
 
-#: Customers who say they do not want a person (QA pass 4: the first one was read as
-#: request_human, and the bot paused the conversation for an agent against their will).
+#: Customers who say they do not want a person (QA passes 4 and 5: read as request_human,
+#: the bot paused the conversation for an agent against their will).
 REFUSED_PERSON = [
     "je veux pas parler à un conseiller, juste savoir les délais",
     "pas besoin de me passer un agent, j'ai pas reçu l'email de confirmation",
     "je ne veux pas de conseiller, c'est quoi la politique de retour",
     "non pas de conseiller merci",
+    # Fifth QA pass (components/person_refusal.py).
+    "sans passer par un conseiller svp, comment je retourne un article ?",
+    "je veux pas parler à un conseiller",
 ]
 
 #: Intents that end what the customer is doing (goodbye, "D'accord, ..."): a message about a
@@ -147,3 +150,11 @@ def test_not_knowing_the_order_number_keeps_the_order_form(bot) -> None:
 def test_a_customer_who_refuses_a_person_is_not_handed_over(bot) -> None:
     labels = {text: label_of(bot.parse(text))[0] for text in REFUSED_PERSON}
     assert "request_human" not in labels.values(), labels
+
+
+def test_an_amount_of_money_is_not_an_order_number(bot) -> None:
+    # QA pass 5: "15000 FCFA" started an order lookup instead of the customs answer.
+    parse = bot.parse("Mon colis est bloqué à la douane (au Sénégal) et ils me demandent de "
+                      "payer 15000 FCFA, c'est à vous de payer non ? j'avais pris l'envoi normal")
+    assert [e for e in parse["entities"] if e["entity"] == "order_number"] == []
+    assert label_of(parse)[0] == "faq/customs_fees"
