@@ -13,7 +13,6 @@ chose ``request_human``, it takes the classifier's next intent when that one is 
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -21,6 +20,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
+from sklearn.feature_extraction.text import strip_accents_unicode
 
 TEXT = "text"
 INTENT = "intent"
@@ -44,9 +44,9 @@ WORDS_AFTER_CUE = 6
 
 
 def fold(text: str) -> str:
-    """Lower case, accents stripped, typographic apostrophes straightened."""
-    text = unicodedata.normalize("NFD", text.lower().replace("\u2019", "'"))
-    return "".join(c for c in text if unicodedata.category(c) != "Mn")
+    """Lower case, accents stripped (scikit-learn's, as the CountVectorsFeaturizers' and the
+    word vectors' ``strip_accents``), typographic apostrophes straightened."""
+    return strip_accents_unicode(text.lower().replace("\u2019", "'"))
 
 
 def refuses_person(text: str) -> bool:
