@@ -132,8 +132,9 @@ def handoff_reason(events: list[dict[str, Any]], lookup_failures: float | None) 
         key = faq_key_of(users[-2])
         if key in FAQ_REASONS:
             return FAQ_REASONS[key]
-        if intent_of(users[-2]) in INTENT_REASONS:
-            return INTENT_REASONS[intent_of(users[-2])]
+        reason = INTENT_REASONS.get(intent_of(users[-2]))
+        if reason:
+            return reason
     if int(lookup_failures or 0) >= MAX_FAILED_LOOKUPS:
         return "verification_failed"
     return "customer_request"

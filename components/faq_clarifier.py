@@ -81,6 +81,7 @@ class FaqClarifier(GraphComponent):
 
     def __init__(self, config: dict[str, Any]) -> None:
         self._config = config
+        self._uncounted = frozenset(config["uncounted_words"])
 
     @classmethod
     def create(
@@ -111,8 +112,7 @@ class FaqClarifier(GraphComponent):
 
     def _counted_words(self, text: str) -> int:
         """How many words of ``text`` count towards ``min_words`` (not ``uncounted_words``)."""
-        uncounted = set(self._config["uncounted_words"])
-        return sum(word.lower() not in uncounted for word in WORD.findall(text))
+        return sum(word.lower() not in self._uncounted for word in WORD.findall(text))
 
     @staticmethod
     def _relabel(message: Message, name: str) -> None:

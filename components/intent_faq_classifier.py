@@ -308,7 +308,8 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
         features = self._features(messages)
         probabilities = self._softmax_rows(np.asarray(features @ self.coef.T + self.intercept))
         unknown = np.asarray(abs(features).sum(axis=1)).ravel() == 0
-        probabilities[unknown] = self._no_information()
+        if unknown.any():
+            probabilities[unknown] = self._no_information()
         return probabilities
 
     def _no_information(self) -> np.ndarray:
