@@ -18,6 +18,10 @@ RETRIEVAL_INTENT = "faq"
 #: Bot actions after which another unsure turn offers a person ("two fallbacks in a row").
 UNSURE_ACTIONS = frozenset({"action_clarify_faq", "utter_default"})
 HUMAN_BUTTON = {"title": "Parler à un conseiller", "payload": "/request_human"}
+#: The reply, after the FAQ answer, to the other question of a message that also asks one
+#: no FAQ answers (each offers a person).
+OTHER_QUESTION_RESPONSES = {"product_question": "utter_other_product_question",
+                            "change_order": "utter_other_change_order"}
 #: How many topics the clarification offers.
 CLARIFY_TOPICS = 2
 
@@ -144,12 +148,26 @@ def question_keys(latest_message: dict[str, Any]) -> list[str]:
     return known_keys(latest_message.get("faq_questions") or [])
 
 
+def other_questions(latest_message: dict[str, Any]) -> list[str]:
+    """The intents of the questions no FAQ answers that a message asks next to an FAQ
+    question (``other_questions``: ``["product_question"]``, set by
+    ``components.intent_faq_classifier``), those the bot has a reply for
+    (:data:`OTHER_QUESTION_RESPONSES`), without repeats; ``[]`` when absent."""
+    found: list[str] = []
+    for intent in latest_message.get("other_questions") or []:
+        if intent in OTHER_QUESTION_RESPONSES and intent not in found:
+            found.append(intent)
+    return found
+
+
 class ActionAnswerFaqTwoTopics(Action):
     """Answers a message that asks two FAQ questions (intent ``faq_two_topics``).
 
     Says which topic it answers (``utter_faq_two_topics`` with its title), gives the first
     question's answer (``utter_faq/<key>``), then offers the second question's topic as a
     button (``utter_faq_other_topic``), which answers it when clicked (``choose_faq``).
+    A product question or a change to an order asked with the FAQ question
+    (:func:`other_questions`) gets its own reply after the answer, with the person button.
     Topics come from ``faq_questions`` (:func:`question_keys`), else from the selector's
     ranking; with one known topic it just answers it, with none it asks to rephrase.
     """
@@ -164,12 +182,15 @@ class ActionAnswerFaqTwoTopics(Action):
         if not keys:
             dispatcher.utter_message(response="utter_default")
             return []
+        others = other_questions(tracker.latest_message)
         first = keys[0]
-        if len(keys) > 1:
+        if len(keys) > 1 or others:
             dispatcher.utter_message(response="utter_faq_two_topics",
                                      first_topic=FAQ_TOPIC_TITLES[first])
         dispatcher.utter_message(response=f"utter_{RETRIEVAL_INTENT}/{first}")
         if len(keys) > 1:
             dispatcher.utter_message(response="utter_faq_other_topic",
                                      buttons=[choice_button(keys[1])])
+        for intent in others:
+            dispatcher.utter_message(response=OTHER_QUESTION_RESPONSES[intent])
         return []

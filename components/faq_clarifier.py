@@ -11,7 +11,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
-from components.intent_faq_classifier import FAQ_QUESTIONS
+from components.intent_faq_classifier import FAQ_QUESTIONS, OTHER_QUESTIONS
 from components.questions import WORD
 
 TEXT = "text"
@@ -58,7 +58,9 @@ class FaqClarifier(GraphComponent):
     A message whose questions are on different FAQ topics (``faq_questions``, set by
     ``IntentFaqClassifier``) becomes ``two_topics_intent``: ``action_answer_faq_two_topics``
     then answers the first question, says which topic it answered, and offers the second one
-    as a button (issue 3: "answer the first, or say which one you answer").
+    as a button (issue 3: "answer the first, or say which one you answer"). So does an FAQ
+    question asked with a product question or a change to an order (``other_questions``),
+    whose reply then follows the FAQ answer.
     """
 
     @staticmethod
@@ -98,11 +100,18 @@ class FaqClarifier(GraphComponent):
         retrieval_intent = self._config["retrieval_intent"]
         for message in messages:
             intent = message.get(INTENT) or {}
+            questions = set(message.get(FAQ_QUESTIONS) or [])
+            others = message.get(OTHER_QUESTIONS) or []
+            # An FAQ question and a product question (or a change to an order) in one
+            # message, whichever the whole message was classified as (not a fallback).
+            if questions and others and intent.get("name") in {retrieval_intent, *others}:
+                self._relabel(message, self._config["two_topics_intent"])
+                continue
             if intent.get("name") != retrieval_intent:
                 continue
             selector = (message.get(RESPONSE_SELECTOR) or {}).get(retrieval_intent) or {}
             ranking = selector.get("ranking") or []
-            if len(set(message.get(FAQ_QUESTIONS) or [])) > 1:
+            if len(questions) > 1:
                 self._relabel(message, self._config["two_topics_intent"])
             elif (needs_clarification(ranking, self._config["min_confidence"],
                                       self._config["min_margin"])

@@ -60,6 +60,24 @@ def test_two_questions_get_one_answer_named_and_the_other_topic_offered(bot) -> 
     assert answered[other] in " ".join(clicked)
 
 
+@pytest.mark.parametrize("text, faq_fact, other_reply", [
+    ("Vous livrez en Suisse ? et vos bijoux sont en argent 925 ?", "monde entier",
+     "je n'ai pas d'information"),
+    ("combien de temps pour recevoir ma commande ? et je peux encore changer mon adresse de "
+     "livraison ?", "8 à 13 jours", "12 heures"),
+])
+def test_an_faq_question_and_one_no_faq_answers_are_both_replied_to(bot, text: str,
+                                                                     faq_fact: str,
+                                                                     other_reply: str) -> None:
+    messages = bot.say(f"mixed-{faq_fact[:5]}", text)
+
+    texts = [message.get("text", "") for message in messages]
+    assert texts[0].startswith("Vous me posez deux questions"), texts
+    assert faq_fact in texts[1], texts
+    assert other_reply in texts[-1], texts
+    assert [b["payload"] for b in messages[-1].get("buttons") or []] == ["/request_human"]
+
+
 def test_a_yes_to_the_offered_second_topic_answers_it(bot) -> None:
     messages = bot.say("two-topics-yes", "les frais de douane c'est combien ? et vous livrez "
                                          "en Suisse ?")

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import (
     FAQ_TOPIC_TITLES,
+    OTHER_QUESTION_RESPONSES,
     ActionAnswerFaqChoice,
     ActionAnswerFaqTwoTopics,
     ActionClarifyFaq,
@@ -135,6 +136,24 @@ async def test_two_topics_answer_the_first_name_it_and_offer_the_second() -> Non
     assert answer["response"] == "utter_faq/delivery_time"
     assert other["response"] == "utter_faq_other_topic"
     assert other["buttons"] == [choice_button("customs_fees")]
+
+
+async def test_an_faq_question_with_a_product_question_answers_both() -> None:
+    dispatcher = CollectingDispatcher()
+    message = {"intent": {"name": "faq_two_topics"},
+               "faq_questions": ["faq/worldwide_shipping"],
+               "other_questions": ["product_question", "unknown_intent", "product_question"]}
+    await ActionAnswerFaqTwoTopics().run(dispatcher, tracker(message), {})
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_faq_two_topics", "utter_faq/worldwide_shipping", "utter_other_product_question"]
+    assert dispatcher.messages[0]["first_topic"] == FAQ_TOPIC_TITLES["worldwide_shipping"]
+
+
+def test_every_reply_to_another_question_offers_a_person() -> None:
+    responses = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
+    for response in OTHER_QUESTION_RESPONSES.values():
+        [variant] = responses[response]
+        assert [b["payload"] for b in variant["buttons"]] == ["/request_human"], response
 
 
 async def test_two_topics_with_one_known_topic_just_answer_it() -> None:

@@ -75,6 +75,21 @@ def test_questions_on_two_topics_become_faq_two_topics() -> None:
     assert message.get("intent_ranking")[0]["name"] == "faq_two_topics"
 
 
+def test_an_faq_question_with_a_product_question_becomes_faq_two_topics() -> None:
+    for intent in ("faq", "product_question"):
+        message = make_message(intent, 0.9, 0.05)
+        message.set("faq_questions", ["faq/worldwide_shipping"], add_to_output=True)
+        message.set("other_questions", ["product_question"], add_to_output=True)
+        [message] = clarifier().process([message])
+        assert message.get("intent")["name"] == "faq_two_topics", intent
+
+    fallback = make_message("nlu_fallback", 0.9, 0.05)
+    fallback.set("faq_questions", ["faq/worldwide_shipping"], add_to_output=True)
+    fallback.set("other_questions", ["product_question"], add_to_output=True)
+    [fallback] = clarifier().process([fallback])
+    assert fallback.get("intent")["name"] == "nlu_fallback"
+
+
 def test_questions_on_one_topic_are_answered_as_one() -> None:
     [message] = clarifier().process([make_questions_message(
         ["faq/delivery_time", "faq/delivery_time"], 0.9, 0.05)])

@@ -18,7 +18,7 @@ from scipy.sparse import coo_matrix
 from components.intent_faq_classifier import IntentFaqClassifier, split_probabilities
 
 #: Toy vocabulary of a featurizer: one column per word.
-VOCABULARY = ["livraison", "délai", "retour", "renvoyer", "bonjour", "salut"]
+VOCABULARY = ["livraison", "délai", "retour", "renvoyer", "bonjour", "salut", "argent", "925"]
 
 
 def message(text: str, intent: str | None = None, key: str | None = None) -> Message:
@@ -60,13 +60,24 @@ def storage(tmp_path) -> LocalModelStorage:
     return LocalModelStorage(tmp_path)
 
 
-def trained(storage: LocalModelStorage) -> tuple[IntentFaqClassifier, Resource]:
+def trained(storage: LocalModelStorage, data: TrainingData | None = None,
+            ) -> tuple[IntentFaqClassifier, Resource]:
     resource = Resource("intent_faq")
     context = ExecutionContext(GraphSchema({}), node_name="intent_faq")
     classifier = IntentFaqClassifier.create(
         {**IntentFaqClassifier.get_default_config(), "C": 100.0}, storage, resource, context)
-    classifier.train(training_data())
+    classifier.train(data or training_data())
     return classifier, resource
+
+
+def with_product_questions() -> TrainingData:
+    """:func:`training_data` and a ``product_question`` intent (one of the default
+    ``other_question_intents``)."""
+    data = training_data()
+    products = [message(t, "product_question") for t in
+                ["argent 925", "argent ?", "925 argent ?", "en argent 925"]]
+    return TrainingData(training_examples=[*data.training_examples, *products],
+                        responses=data.responses)
 
 
 def test_split_probabilities_sums_the_faq_keys_into_the_faq_intent() -> None:
@@ -127,6 +138,23 @@ def test_each_question_of_a_two_question_message_gets_its_own_key(storage) -> No
     assert one_topic.get("faq_questions") is None
     [one_question] = classifier.process([message("délai livraison retour ?")])
     assert one_question.get("faq_questions") is None
+
+
+def test_an_faq_question_asked_with_a_product_question_keeps_both(storage) -> None:
+    classifier, _ = trained(storage, with_product_questions())
+    for text in ("quel délai livraison ? et argent 925 ?", "argent 925 ? et délai livraison ?"):
+        [parsed] = classifier.process([message(text)])
+        assert parsed.get("faq_questions") == ["faq/delivery_time"], text
+        assert parsed.get("other_questions") == ["product_question"], text
+
+    # Two product questions and no FAQ one, or one question: nothing to split.
+    [products] = classifier.process([message("argent 925 ? et argent ?")])
+    assert products.get("faq_questions") is None and products.get("other_questions") is None
+    [single] = classifier.process([message("délai livraison argent 925 ?")])
+    assert single.get("other_questions") is None
+    # A question that is neither (a greeting) leaves the message whole.
+    [greeting] = classifier.process([message("bonjour salut ? délai livraison ?")])
+    assert greeting.get("faq_questions") is None
 
 
 def test_a_loaded_classifier_predicts_exactly_like_the_trained_one(storage) -> None:
