@@ -57,9 +57,12 @@ REASONS = {
     "cancellation": "Demande d'annulation (commandes traitées sous 12 heures)",
     "complaint": "Client mécontent",
     "product_question": "Question sur un produit (hors FAQ)",
+    "order_change": "Modification de commande (commandes traitées sous 12 heures)",
 }
 #: Intents whose reply offers a person, and the reason a handoff right after them gets.
-INTENT_REASONS = {"complain": "complaint", "product_question": "product_question"}
+INTENT_REASONS = {"complain": "complaint", "product_question": "product_question",
+                  # Urgent like a cancellation: orders are processed within 12 hours.
+                  "change_order": "order_change"}
 #: FAQ topics whose answer offers a person, and the reason a handoff after them gets.
 FAQ_REASONS = {"parcel_not_received": "parcel_lost", "return_fees": "damaged_item",
                # Urgent: orders are processed within 12 hours (FAQ, Commande 9).
@@ -120,7 +123,8 @@ def handoff_reason(events: list[dict[str, Any]], lookup_failures: float | None) 
     a row) -> ``bot_failed``; a request for a person right after the FAQ answer about a lost
     parcel, a damaged item or a cancellation -> ``parcel_lost`` / ``damaged_item`` /
     ``cancellation`` (:data:`FAQ_REASONS`); right after an insult or an angry message, or a
-    product question -> ``complaint`` / ``product_question`` (:data:`INTENT_REASONS`); after
+    product question, or a change to an order -> ``complaint`` / ``product_question`` /
+    ``order_change`` (:data:`INTENT_REASONS`); after
     blocked order verifications -> ``verification_failed``; otherwise ``customer_request``.
     """
     users = _user_events(events)

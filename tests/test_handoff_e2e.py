@@ -168,6 +168,21 @@ def test_a_product_question_no_faq_covers_is_told_so_and_offered_a_person(bot: R
     assert handoff_of(bot, sender).reason == "product_question"
 
 
+def test_a_change_to_an_order_offers_a_person_at_once(bot: RunningBot) -> None:
+    sender = new_sender("change")
+    answer = bot.say(sender, "je me suis trompé d'adresse de livraison sur ma commande d'hier, "
+                             "je peux la changer ?")
+    text = " ".join(m.get("text") or "" for m in answer)
+    assert "12 heures" in text and "modifier" in text, answer
+    assert [b["payload"] for m in answer for b in m.get("buttons", [])] == ["/request_human"]
+    assert handoffs(bot).open_for(sender) is None  # offered, not imposed
+
+    texts = bot.texts(sender, "oui svp")
+
+    assert any(HANDED_OVER in text for text in texts), texts
+    assert handoff_of(bot, sender).reason == "order_change"
+
+
 @pytest.mark.parametrize("message, reply", [
     ("je veux pas parler à un conseiller", "je reste avec vous"),
     ("sans passer par un conseiller, en combien de jours je reçois ma commande ?",

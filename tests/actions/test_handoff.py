@@ -155,6 +155,8 @@ def test_the_reason_comes_from_the_trigger_and_the_turn_before() -> None:
     product = [user("c'est de l'argent 925 ?", "product_question"),
                user("/request_human", "request_human")]
     assert handoff_reason(product, None) == "product_question"
+    change = [user("je me suis trompée d'adresse", "change_order"), user("oui", "affirm")]
+    assert handoff_reason(change, None) == "order_change"
     assert handoff_reason([user("xqzt", "nlu_fallback")], None) == "bot_failed"
     assert handoff_reason([user("/request_human", "request_human")], 3) == \
         "verification_failed"
