@@ -140,8 +140,15 @@ class ValidateOrderStatusForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        """Keep the e-mail address trimmed and lower-cased, or reject it."""
+        """Keep the e-mail address trimmed and lower-cased, or reject it.
+
+        A message that gives a new order number instead (``order_number`` entity) while the
+        address is asked is not a wrong address: the number is taken (its own validation)
+        and the address asked again, for that number, without counting an attempt.
+        """
         email = normalize_email(first_text(slot_value))
+        if email is None and next(tracker.get_latest_entity_values("order_number"), None):
+            return {"order_email": None}
         if email is None:
             return self._invalid("order_email", "utter_invalid_order_email", dispatcher, tracker)
         return {"order_email": email}
@@ -166,7 +173,9 @@ class ActionCheckOrderStatus(Action):
     The lookup runs in a worker thread so the action server's event loop never blocks.
     A database error or timeout gives ``utter_order_lookup_error`` (apology, offer of a
     person); this action never raises. The order slots are cleared afterwards, so the next
-    customer on a shared device starts from nothing.
+    customer on a shared device starts from nothing; after a failed verification that does
+    not block, the order number the customer typed is kept (the e-mail address is not), so
+    a corrected address alone retries it, and the form names the number when it asks.
     """
 
     def __init__(self, orders: OrderRepository | None = None, timeout_s: float | None = None,
@@ -237,9 +246,14 @@ class ActionCheckOrderStatus(Action):
             failures = int(tracker.get_slot("order_lookup_failures") or 0) + 1
             logger.info("failed order verification %d in conversation %s", failures,
                         tracker.sender_id)
-            dispatcher.utter_message(response="utter_order_not_found" if failures <
-                                     MAX_FAILED_LOOKUPS else "utter_order_lookup_blocked")
-            return [*reset, SlotSet("order_lookup_failures", failures)]
+            if failures >= MAX_FAILED_LOOKUPS:
+                dispatcher.utter_message(response="utter_order_lookup_blocked")
+                return [*reset, SlotSet("order_lookup_failures", failures)]
+            dispatcher.utter_message(response="utter_order_not_found")
+            # The number the customer typed stays, so that a corrected e-mail address
+            # alone retries it (QA pass 6); the same whether the number exists or not.
+            return [*(event for event in reset if event["name"] != "order_number"),
+                    SlotSet("order_number", number), SlotSet("order_lookup_failures", failures)]
 
         utter_order_status(dispatcher, order, now=datetime.now(timezone.utc).replace(tzinfo=None))
         return [*reset, SlotSet(VERIFIED_ORDER_SLOT, {"order_number": order.order_number,

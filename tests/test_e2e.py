@@ -46,6 +46,31 @@ def test_a_wrong_email_reveals_nothing(bot) -> None:
     assert "6A12345678901" not in text and "expédiée" not in text
 
 
+def test_a_corrected_email_alone_retries_the_number_given(bot) -> None:
+    """QA pass 6: after "Je ne trouve aucune commande", the customer sends only the right
+    address; the bot used to ask for the number again. Number 200040: no other test."""
+    bot.texts("e2e-retry", "ma commande 200040 elle arrive quand ? c'est client4O@example.com")
+
+    replies = bot.texts("e2e-retry", "ah pardon c'est client40@example.com")
+
+    text = " ".join(replies)
+    assert "200040" in text and "expédiée" in text, replies
+
+
+def test_a_corrected_number_while_the_email_is_asked_is_taken(bot) -> None:
+    bot.texts("e2e-renumber", "où en est ma commande 200041 ?")
+    bot.texts("e2e-renumber", "client99@example.com")  # wrong: "aucune commande"
+    asked = bot.texts("e2e-renumber", "/check_order_status")  # the "Réessayer" button
+    assert any("200041" in text and "adresse e-mail" in text for text in asked), asked
+
+    renumbered = bot.texts("e2e-renumber", "200042")
+
+    assert not any("invalide" in text for text in renumbered), renumbered
+    assert any("200042" in text and "adresse e-mail" in text for text in renumbered)
+    replies = bot.texts("e2e-renumber", "client42@example.com")
+    assert any("200042" in text and "expédiée" in text for text in replies), replies
+
+
 def test_the_http_api_needs_the_token(bot) -> None:
     assert requests.get(f"{bot.url}/status", timeout=10).status_code == 401
     assert requests.get(f"{bot.url}/status", params={"token": bot.token}, timeout=10).ok

@@ -88,6 +88,17 @@ async def test_every_status_is_told_in_french(
     assert SlotSet("order_number", None) in events and SlotSet("order_email", None) in events
 
 
+def test_statuses_that_may_need_a_person_offer_one(domain_responses) -> None:
+    """QA pass 6: a delivered order the customer did not get, a cancelled or refunded one, or
+    a payment the customer made that is still pending: the reply offers a person (the
+    customer is already in the chat), not "write an e-mail"."""
+    for status in ("pending_payment", "delivered", "delivered_undated", "cancelled",
+                   "refunded"):
+        [variant] = domain_responses[f"utter_order_status_{status}"]
+        assert [b["payload"] for b in variant["buttons"]] == ["/request_human"], status
+        assert "par e-mail" not in variant["text"], status
+
+
 async def test_a_shipped_order_gives_carrier_tracking_link_and_delivery_window(
     repository, make_order_row, domain_responses
 ) -> None:
@@ -121,7 +132,7 @@ async def test_a_pending_payment_order_repeats_the_faq_advice(
     repository.upsert([make_order_row(status=OrderStatus.PENDING_PAYMENT)])
     messages, _ = await run_lookup(repository, "104522", "marie.dupont@example.com")
     text = render(domain_responses, messages[0])
-    assert "en attente de paiement" in text and "vérifiions votre paiement" in text
+    assert "en attente de paiement" in text and "vérifier votre paiement" in text
 
 
 async def test_a_shipped_order_without_tracking_number_says_it_comes_by_email(
@@ -161,6 +172,12 @@ async def test_unknown_number_and_wrong_email_get_the_same_neutral_reply(
     assert unknown[0]["response"] == "utter_order_not_found"
     assert SlotSet("order_lookup_failures", 1) in events_unknown
     assert SlotSet("order_lookup_failures", 1) in events_wrong
+    # The typed number stays for a corrected address, whether it exists or not; the
+    # address does not.
+    assert SlotSet("order_number", "999999") in events_unknown
+    assert SlotSet("order_number", "104522") in events_wrong
+    assert SlotSet("order_email", None) in events_wrong
+    assert SlotSet("order_number", None) not in events_wrong
 
 
 async def test_the_third_failed_verification_blocks_further_lookups(repository) -> None:
@@ -314,6 +331,16 @@ def test_the_form_stops_asking_after_the_last_invalid_answer() -> None:
     result = ValidateOrderStatusForm().validate_order_email(
         "toujours pas", dispatcher, make_tracker(order_form_attempts=MAX_FORM_ATTEMPTS - 1), {})
     assert result["requested_slot"] is None
+    assert dispatcher.messages == []
+
+
+def test_a_new_order_number_given_for_the_email_is_not_a_wrong_email() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(order_form_attempts=1)
+    tracker.latest_message = {"text": "104523", "intent": {"name": "inform"},
+                              "entities": [{"entity": "order_number", "value": "104523"}]}
+    result = ValidateOrderStatusForm().validate_order_email("104523", dispatcher, tracker, {})
+    assert result == {"order_email": None}
     assert dispatcher.messages == []
 
 

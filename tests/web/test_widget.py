@@ -108,8 +108,9 @@ def test_a_visitor_talks_to_the_bot_in_the_widget(bot: RunningBot, shop_url: str
                ).to_be_visible()
         assert "6A12345678901" not in messages.inner_text()
         retry.click()
-        expect(messages).to_contain_text("pouvez-vous me donner son numéro",
-                                         timeout=REPLY_TIMEOUT_MS)
+        # The number typed stays: only the address is asked again, for that number.
+        expect(messages.locator(".rw-response").last).to_contain_text(
+            "pour la commande 104522", timeout=REPLY_TIMEOUT_MS)
         say(page, "104522")
         expect(messages.locator(".rw-response").last).to_contain_text(
             "Quelle adresse e-mail", timeout=REPLY_TIMEOUT_MS)
