@@ -81,8 +81,10 @@ def test_bad_input_in_the_order_form_loses_nothing(bot, name) -> None:
 def test_a_message_without_words_is_asked_to_be_rephrased(bot, text) -> None:
     # Nothing in it the model knows: not the out-of-scope reply ("je ne peux pas vous aider
     # sur ce sujet", QA pass 4) but the request to rephrase.
-    replies = bot.texts(f"no-words-{len(text)}-{ord(text[0])}", text)
-    assert any("reformuler" in reply for reply in replies), replies
+    messages = bot.say(f"no-words-{len(text)}-{ord(text[0])}", text)
+    assert any("reformuler" in (m.get("text") or "") for m in messages), messages
+    # The "Parler à un conseiller" the reply mentions is a button too (QA pass 6).
+    assert "/request_human" in [b["payload"] for m in messages for b in m.get("buttons", [])]
 
 
 def post_raw(bot, body: bytes) -> requests.Response:

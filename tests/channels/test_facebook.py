@@ -727,7 +727,9 @@ def test_a_typed_command_is_read_as_text(bot, graph):
 def test_empty_text_gets_a_reply(bot, graph):
     psid = "fb-empty"
     sent = say(bot, graph, psid, " \u0000 ")
-    assert sent and "reformuler" in sent[0]["text"]
+    # "Reformulez" comes with the "Parler à un conseiller" button: a button template.
+    assert sent and "reformuler" in template(sent[0])["text"]
+    assert [b["payload"] for b in template(sent[0])["buttons"]] == ["/request_human"]
     assert tracker(bot, psid)["latest_message"]["intent"]["name"] == "nlu_fallback"
 
 
