@@ -375,9 +375,9 @@ def is_email_attempt(tracker: Tracker, answer: Any = None) -> bool:
 class ValidateHandoffForm(FormValidationAction):
     """Validates ``customer_email`` in the ``handoff_form`` (asked outside support hours).
 
-    After :data:`MAX_EMAIL_ATTEMPTS` invalid answers the form stops asking
-    (``requested_slot`` set to ``None``): the handoff goes on without an address and the
-    customer is given the support e-mail address (``utter_handoff_closed_no_email``).
+    After :data:`MAX_EMAIL_ATTEMPTS` invalid answers, or a "non" (``deny``), the form stops
+    asking (``requested_slot`` set to ``None``): the handoff goes on without an address and
+    the customer is given the support e-mail address (``utter_handoff_closed_no_email``).
 
     Only e-mail attempts count: a message without ``@`` whose intent is neither ``inform``
     nor ``nlu_fallback`` (a greeting, "merci", another request...) is not an address, so the
@@ -401,6 +401,11 @@ class ValidateHandoffForm(FormValidationAction):
         email = normalize_email(value)
         if email:
             return {"customer_email": email}
+        if str((tracker.latest_message.get("intent") or {}).get("name")) == "deny":
+            # "non": the customer will not give an address (the bot says they may answer
+            # so): hand over without one, with the support address (QA pass 7: "non" used
+            # to drop the handoff altogether).
+            return {"customer_email": None, "requested_slot": None}
         if not is_email_attempt(tracker, value):
             return {"customer_email": None}
         attempts = int(tracker.get_slot("handoff_email_attempts") or 0) + 1

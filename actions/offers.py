@@ -28,6 +28,8 @@ ACKNOWLEDGEMENT_WORDS = frozenset({
     "ca", "marche", "parfait", "super", "merci", "bon", "note", "je", "vois", "top", "ah",
 })
 WORD = re.compile(r"[^\W\d_]+")
+#: "s'il vous plaît", "s'il te plait", "si vous plait" (accents already stripped).
+PLEASE = re.compile(r"\bs\W*il\s+(?:vous|te)\s+pla[iî]t\b|\bsi\s+vous\s+plait\b")
 
 
 def offered_buttons(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -80,6 +82,9 @@ def accepts_offer(text: str) -> bool:
     """
     plain = unicodedata.normalize("NFD", text.lower())
     plain = "".join(c for c in plain if unicodedata.category(c) != "Mn")
+    # "s'il vous plaît" is one word of politeness, like "svp" (QA pass 7: "oui s'il vous
+    # plait" counted five words and was not taken as a yes).
+    plain = PLEASE.sub(" svp ", plain)
     words = WORD.findall(plain)
     return 0 < len(words) <= MAX_ACCEPTANCE_WORDS and not set(words) <= ACKNOWLEDGEMENT_WORDS
 

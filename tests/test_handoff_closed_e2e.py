@@ -86,6 +86,20 @@ def test_a_question_while_the_email_is_asked_is_answered_not_counted(
     assert handoff_of(closed_bot, sender).customer_email == "lea@example.fr"
 
 
+def test_no_to_the_address_question_hands_over_with_the_support_email(
+        closed_bot: RunningBot) -> None:
+    """QA pass 7: the bot says « répondez non si vous préférez ne pas la donner », and "non"
+    used to drop the handoff ("je ne transmets pas votre demande")."""
+    sender = new_sender("closed-no")
+    closed_bot.texts(sender, "je veux parler à un conseiller")
+
+    replies = closed_bot.texts(sender, "non")
+
+    assert any("support@example.com" in text for text in replies), replies
+    record = handoff_of(closed_bot, sender)
+    assert record is not None and record.customer_email is None
+
+
 def test_after_three_invalid_addresses_the_support_email_is_given(
         closed_bot: RunningBot) -> None:
     sender = new_sender("closed-invalid")

@@ -486,6 +486,16 @@ def test_a_message_that_is_no_email_attempt_is_not_counted(text: str, intent: st
     assert dispatcher.messages == []
 
 
+@pytest.mark.parametrize("text", ["non", "non je préfère pas donner mon mail"])
+def test_no_to_the_address_question_hands_over_without_one(text: str) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker([user(text, "deny")])
+    result = ValidateHandoffForm().validate_customer_email(text, dispatcher, tracker, {})
+    # The form stops asking: action_request_human then hands over with the support address.
+    assert result == {"customer_email": None, "requested_slot": None}
+    assert dispatcher.messages == []
+
+
 @pytest.mark.parametrize("text, intent", [
     ("marie.dupont@examplecom", "inform"),
     ("marie point dupont chez gmail", "nlu_fallback"),

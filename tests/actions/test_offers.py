@@ -70,7 +70,8 @@ def test_an_acknowledgement_does_not_hand_over() -> None:
 
 
 def test_clear_acceptances_are_told_from_acknowledgements() -> None:
-    for text in ("oui", "ouais stp", "Carrément !", "oui ok", "yes", "OK, je veux bien"):
+    for text in ("oui", "ouais stp", "Carrément !", "oui ok", "yes", "OK, je veux bien",
+                 "oui s'il vous plait", "Oui, s’il vous plaît", "oui merci s'il te plaît"):
         assert accepts_offer(text), text
     for text in ("ok", "OK.", "d'accord", "ça marche merci", "", "👍",
                  "oui mais je vais d'abord voir avec la poste"):
