@@ -65,6 +65,8 @@ def test_two_questions_get_one_answer_named_and_the_other_topic_offered(bot) -> 
      "je n'ai pas d'information"),
     ("combien de temps pour recevoir ma commande ? et je peux encore changer mon adresse de "
      "livraison ?", "8 à 13 jours", "12 heures"),
+    ("Vous livrez au Gabon ? Et c'est combien les frais de port ?", "monde entier",
+     "je n'ai pas d'information"),
 ])
 def test_an_faq_question_and_one_no_faq_answers_are_both_replied_to(bot, text: str,
                                                                      faq_fact: str,

@@ -183,6 +183,22 @@ def test_a_change_to_an_order_offers_a_person_at_once(bot: RunningBot) -> None:
     assert handoff_of(bot, sender).reason == "order_change"
 
 
+def test_a_change_asked_while_the_order_form_waits_for_the_email_leaves_it(bot: RunningBot,
+                                                                        ) -> None:
+    """QA pass 7: the "oui" to the person offered was read as the e-mail address."""
+    sender = new_sender("change-form")
+    bot.texts(sender, "où en est ma commande 104522 ?")
+    answer = bot.say(sender, "en fait je voudrais changer l'adresse de livraison de cette "
+                             "commande")
+    assert [b["payload"] for m in answer for b in m.get("buttons", [])] == ["/request_human"]
+
+    texts = bot.texts(sender, "oui s'il vous plait")
+
+    assert not any("adresse e-mail" in text for text in texts), texts
+    assert any(HANDED_OVER in text for text in texts), texts
+    assert handoff_of(bot, sender).reason == "order_change"
+
+
 @pytest.mark.parametrize("message, reply", [
     ("je veux pas parler à un conseiller", "je reste avec vous"),
     ("sans passer par un conseiller, en combien de jours je reçois ma commande ?",
