@@ -281,7 +281,9 @@ START_TIMEOUT_S = 600
 FAQ_TEXTS = (
     "Combien de temps prend la livraison en France ?",
     "Comment faire un retour ?",
-    "Quels sont les frais de livraison ?",
+    # Customs (FAQ, Expédition 2). "Quels sont les frais de livraison ?" was here: no FAQ
+    # answers the cost of shipping, and the bot now says so (product_question).
+    "Y a-t-il des frais de douane pour la Suisse ?",
     "Est-ce que je peux annuler ma commande ?",
     "Comment utiliser mon code promo ?",
     "Combien de temps pour recevoir mon remboursement ?",
