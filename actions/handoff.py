@@ -361,6 +361,11 @@ class ActionRequestHuman(Action):
 EMAIL_ATTEMPT_INTENTS = ("inform", "nlu_fallback")
 
 
+def latest_intent(tracker: Tracker) -> str:
+    """The intent of the latest customer message; ``""`` when unknown."""
+    return str(((tracker.latest_message or {}).get("intent") or {}).get("name") or "")
+
+
 def is_email_attempt(tracker: Tracker, answer: Any = None) -> bool:
     """Whether the latest message (``answer``: the slot value taken from it) may be an
     attempt at an e-mail address: it holds an ``@``, or its intent is ``inform`` /
@@ -368,7 +373,7 @@ def is_email_attempt(tracker: Tracker, answer: Any = None) -> bool:
     message = tracker.latest_message or {}
     if "@" in f"{message.get('text') or ''} {answer or ''}":
         return True
-    intent = str((message.get("intent") or {}).get("name") or "")
+    intent = latest_intent(tracker)
     return intent in EMAIL_ATTEMPT_INTENTS or not intent
 
 
@@ -401,7 +406,7 @@ class ValidateHandoffForm(FormValidationAction):
         email = normalize_email(value)
         if email:
             return {"customer_email": email}
-        if str((tracker.latest_message.get("intent") or {}).get("name")) == "deny":
+        if latest_intent(tracker) == "deny":
             # "non": the customer will not give an address (the bot says they may answer
             # so): hand over without one, with the support address (QA pass 7: "non" used
             # to drop the handoff altogether).

@@ -252,7 +252,7 @@ class ActionCheckOrderStatus(Action):
             dispatcher.utter_message(response="utter_order_not_found")
             # The number the customer typed stays, so that a corrected e-mail address
             # alone retries it (QA pass 6); the same whether the number exists or not.
-            return [*(event for event in reset if event["name"] != "order_number"),
+            return [*(SlotSet(slot, None) for slot in ORDER_SLOTS if slot != "order_number"),
                     SlotSet("order_number", number), SlotSet("order_lookup_failures", failures)]
 
         utter_order_status(dispatcher, order, now=datetime.now(timezone.utc).replace(tzinfo=None))
