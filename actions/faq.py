@@ -24,6 +24,8 @@ OTHER_QUESTION_RESPONSES = {"product_question": "utter_other_product_question",
                             "change_order": "utter_other_change_order"}
 #: How many topics the clarification offers.
 CLARIFY_TOPICS = 2
+#: How many answers a message asking several FAQ questions gets (the first ones).
+MAX_ANSWERS = 3
 
 #: Short French title of each FAQ topic (keys of ../shared/faq_catalogue.md), at most 20
 #: characters so that they fit any channel's button.
@@ -68,6 +70,16 @@ def known_keys(items: list[Any], limit: int | None = None) -> list[str]:
         if limit is not None and len(keys) == limit:
             break
     return keys
+
+
+def topic_list(keys: list[str]) -> str:
+    """The French titles of FAQ topics ``keys``, quoted, in order: "« Pays livrés » et
+    « Délais de livraison »"; with three, "« A », « B » et « C »". Keys must be known
+    (:data:`FAQ_TOPIC_TITLES`)."""
+    titles = [f"« {FAQ_TOPIC_TITLES[key]} »" for key in keys]
+    if len(titles) < 2:
+        return "".join(titles)
+    return ", ".join(titles[:-1]) + " et " + titles[-1]
 
 
 def candidate_keys(latest_message: dict[str, Any], limit: int = CLARIFY_TOPICS) -> list[str]:
@@ -161,15 +173,21 @@ def other_questions(latest_message: dict[str, Any]) -> list[str]:
 
 
 class ActionAnswerFaqTwoTopics(Action):
-    """Answers a message that asks two FAQ questions (intent ``faq_two_topics``).
+    """Answers a message that asks two (or more) questions (intent ``faq_two_topics``).
 
-    Says which topic it answers (``utter_faq_two_topics`` with its title), gives the first
-    question's answer (``utter_faq/<key>``), then offers the second question's topic as a
-    button (``utter_faq_other_topic``), which answers it when clicked (``choose_faq``).
-    A product question or a change to an order asked with the FAQ question
-    (:func:`other_questions`) gets its own reply after the answer, with the person button.
-    Topics come from ``faq_questions`` (:func:`question_keys`), else from the selector's
-    ranking; with one known topic it just answers it, with none it asks to rephrase.
+    - Questions on different FAQ topics, each classified alone (``faq_questions``,
+      :func:`question_keys`): every answer, in reading order (at most
+      :data:`MAX_ANSWERS`), after ``utter_faq_answers`` naming the topics, so the customer
+      sees which answer is which (QA: customers asked for both answers, not one answer and
+      a button).
+    - An FAQ question with a product question or a change to an order
+      (:func:`other_questions`): ``utter_faq_first_topic`` names the FAQ topic, its answer,
+      then the other question's reply, with the person button.
+    - Only the selector's ranking (no ``faq_questions``): the best key is answered and named,
+      the second offered as a button (``utter_faq_other_topic``; ``choose_faq`` answers it),
+      since nothing says the message asked it.
+
+    With one known topic it just answers it; with none it says it did not understand.
     """
 
     def name(self) -> str:
@@ -178,19 +196,27 @@ class ActionAnswerFaqTwoTopics(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        keys = question_keys(tracker.latest_message) or candidate_keys(tracker.latest_message)
-        if not keys:
-            dispatcher.utter_message(response="utter_default")
-            return []
+        asked = question_keys(tracker.latest_message)
         others = other_questions(tracker.latest_message)
-        first = keys[0]
-        if len(keys) > 1 or others:
-            dispatcher.utter_message(response="utter_faq_two_topics",
-                                     first_topic=FAQ_TOPIC_TITLES[first])
-        dispatcher.utter_message(response=f"utter_{RETRIEVAL_INTENT}/{first}")
-        if len(keys) > 1:
-            dispatcher.utter_message(response="utter_faq_other_topic",
-                                     buttons=[choice_button(keys[1])])
+        if len(asked) > 1:
+            answered = asked[:MAX_ANSWERS]
+            dispatcher.utter_message(response="utter_faq_answers",
+                                     topics=topic_list(answered))
+            for key in answered:
+                dispatcher.utter_message(response=f"utter_{RETRIEVAL_INTENT}/{key}")
+        else:
+            keys = asked or candidate_keys(tracker.latest_message)
+            if not keys:
+                dispatcher.utter_message(response="utter_default")
+                return []
+            first = keys[0]
+            if len(keys) > 1 or others:
+                dispatcher.utter_message(response="utter_faq_first_topic",
+                                         first_topic=FAQ_TOPIC_TITLES[first])
+            dispatcher.utter_message(response=f"utter_{RETRIEVAL_INTENT}/{first}")
+            if len(keys) > 1:
+                dispatcher.utter_message(response="utter_faq_other_topic",
+                                         buttons=[choice_button(keys[1])])
         for intent in others:
             dispatcher.utter_message(response=OTHER_QUESTION_RESPONSES[intent])
         return []

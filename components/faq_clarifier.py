@@ -57,8 +57,8 @@ class FaqClarifier(GraphComponent):
 
     A message whose questions are on different FAQ topics (``faq_questions``, set by
     ``IntentFaqClassifier``) becomes ``two_topics_intent``: ``action_answer_faq_two_topics``
-    then answers the first question, says which topic it answered, and offers the second one
-    as a button (issue 3: "answer the first, or say which one you answer"). So does an FAQ
+    then answers each question in order, after naming their topics (issue 3: "answer the
+    first, or say which one you answer"; customers asked for every answer). So does an FAQ
     question asked with a product question or a change to an order (``other_questions``),
     whose reply then follows the FAQ answer.
     """

@@ -42,22 +42,15 @@ def test_not_knowing_outside_a_form_gets_an_offer_of_help(bot) -> None:
     assert "Dites-moi ce que vous cherchez" in replies[0]
 
 
-def test_two_questions_get_one_answer_named_and_the_other_topic_offered(bot) -> None:
+def test_two_questions_get_both_answers_in_order_with_their_topics_named(bot) -> None:
     messages = bot.say("two-topics", "Vous livrez au Canada ? et combien de temps pour recevoir "
                                      "mon colis là-bas ?")
 
     texts = [message.get("text", "") for message in messages]
-    assert texts[0].startswith("Vous me posez deux questions")
-    answered = {"Pays livrés": "monde entier", "Délais de livraison": "8 à 13 jours"}
-    topic = next(title for title in answered if f"« {title} »" in texts[0])
-    assert answered[topic] in texts[1]
-    [other] = [title for title in answered if title != topic]
-    buttons = messages[-1].get("buttons") or []
-    assert [button["title"] for button in buttons] == [other]
-
-    # Clicking the offered topic answers it.
-    clicked = bot.texts("two-topics", buttons[0]["payload"])
-    assert answered[other] in " ".join(clicked)
+    assert texts[0] == ("Je réponds à vos questions dans l'ordre : « Pays livrés » et "
+                        "« Délais de livraison ».")
+    assert "monde entier" in texts[1] and "8 à 13 jours" in texts[2], texts
+    assert not any(message.get("buttons") for message in messages)
 
 
 @pytest.mark.parametrize("text, faq_fact, other_reply", [
@@ -74,21 +67,10 @@ def test_an_faq_question_and_one_no_faq_answers_are_both_replied_to(bot, text: s
     messages = bot.say(f"mixed-{faq_fact[:5]}", text)
 
     texts = [message.get("text", "") for message in messages]
-    assert texts[0].startswith("Vous me posez deux questions"), texts
+    assert texts[0].startswith("Je réponds d'abord à votre question sur le sujet"), texts
     assert faq_fact in texts[1], texts
     assert other_reply in texts[-1], texts
     assert [b["payload"] for b in messages[-1].get("buttons") or []] == ["/request_human"]
-
-
-def test_a_yes_to_the_offered_second_topic_answers_it(bot) -> None:
-    messages = bot.say("two-topics-yes", "les frais de douane c'est combien ? et vous livrez "
-                                         "en Suisse ?")
-    [offered] = messages[-1].get("buttons") or []
-    answers = {"Frais de douane": "envoi standard", "Pays livrés": "monde entier"}
-
-    replies = bot.texts("two-topics-yes", "oui")
-
-    assert answers[offered["title"]] in " ".join(replies)
 
 
 def test_a_yes_to_nothing_asks_what_the_customer_needs(bot) -> None:

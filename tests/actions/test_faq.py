@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import (
     FAQ_TOPIC_TITLES,
+    MAX_ANSWERS,
     OTHER_QUESTION_RESPONSES,
     ActionAnswerFaqChoice,
     ActionAnswerFaqTwoTopics,
@@ -123,7 +124,36 @@ async def test_an_unknown_chosen_topic_asks_to_rephrase() -> None:
     assert dispatcher.messages[0]["response"] == "utter_default"
 
 
-async def test_two_topics_answer_the_first_name_it_and_offer_the_second() -> None:
+async def test_questions_on_two_topics_get_both_answers_in_order_and_named() -> None:
+    dispatcher = CollectingDispatcher()
+    message = {"intent": {"name": "faq_two_topics"},
+               "faq_questions": ["faq/worldwide_shipping", "faq/delivery_time"],
+               "response_selector": {"faq": {"ranking": [
+                   {"intent_response_key": "faq/delivery_time", "confidence": 0.6},
+                   {"intent_response_key": "faq/worldwide_shipping", "confidence": 0.4}]}}}
+    await ActionAnswerFaqTwoTopics().run(dispatcher, tracker(message), {})
+    said, first, second = dispatcher.messages
+    assert said["response"] == "utter_faq_answers"
+    assert said["topics"] == "« Pays livrés » et « Délais de livraison »"
+    assert [first["response"], second["response"]] == [
+        "utter_faq/worldwide_shipping", "utter_faq/delivery_time"]
+    assert not any(m.get("buttons") for m in dispatcher.messages)
+
+
+async def test_at_most_three_questions_are_answered() -> None:
+    dispatcher = CollectingDispatcher()
+    keys = ["customs_fees", "delivery_time", "return_fees", "cancel_order"]
+    message = {"intent": {"name": "faq_two_topics"},
+               "faq_questions": [f"faq/{key}" for key in keys]}
+    await ActionAnswerFaqTwoTopics().run(dispatcher, tracker(message), {})
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_faq_answers", *(f"utter_faq/{key}" for key in keys[:MAX_ANSWERS])]
+    assert dispatcher.messages[0]["topics"] == (
+        "« Frais de douane », « Délais de livraison » et « Frais de retour »")
+
+
+async def test_two_topics_from_the_ranking_only_answer_the_first_and_offer_the_second(
+) -> None:
     dispatcher = CollectingDispatcher()
     message = {"intent": {"name": "faq_two_topics"}, "response_selector": {"faq": {"ranking": [
         {"intent_response_key": "faq/delivery_time", "confidence": 0.55},
@@ -131,7 +161,7 @@ async def test_two_topics_answer_the_first_name_it_and_offer_the_second() -> Non
     ]}}}
     await ActionAnswerFaqTwoTopics().run(dispatcher, tracker(message), {})
     said, answer, other = dispatcher.messages
-    assert said["response"] == "utter_faq_two_topics"
+    assert said["response"] == "utter_faq_first_topic"
     assert said["first_topic"] == "Délais de livraison"
     assert answer["response"] == "utter_faq/delivery_time"
     assert other["response"] == "utter_faq_other_topic"
@@ -145,8 +175,19 @@ async def test_an_faq_question_with_a_product_question_answers_both() -> None:
                "other_questions": ["product_question", "unknown_intent", "product_question"]}
     await ActionAnswerFaqTwoTopics().run(dispatcher, tracker(message), {})
     assert [m["response"] for m in dispatcher.messages] == [
-        "utter_faq_two_topics", "utter_faq/worldwide_shipping", "utter_other_product_question"]
+        "utter_faq_first_topic", "utter_faq/worldwide_shipping", "utter_other_product_question"]
     assert dispatcher.messages[0]["first_topic"] == FAQ_TOPIC_TITLES["worldwide_shipping"]
+
+
+async def test_two_faq_questions_and_a_change_get_both_answers_then_the_change_reply() -> None:
+    dispatcher = CollectingDispatcher()
+    message = {"intent": {"name": "faq_two_topics"},
+               "faq_questions": ["faq/customs_fees", "faq/delivery_time"],
+               "other_questions": ["change_order"]}
+    await ActionAnswerFaqTwoTopics().run(dispatcher, tracker(message), {})
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_faq_answers", "utter_faq/customs_fees", "utter_faq/delivery_time",
+        "utter_other_change_order"]
 
 
 def test_every_reply_to_another_question_offers_a_person() -> None:
