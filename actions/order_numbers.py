@@ -37,6 +37,18 @@ _DIGIT_SEPARATORS = str.maketrans("", "", " .-")
 _KEYWORD_BEFORE = re.compile(
     r"(?:#|n°|nº|no\.?|num(?:ero)?\.?|commande|cmde?|order|facture)\s*[:.]?\s*$", re.IGNORECASE
 )
+# A number the customer corrects away ("c'est la 104513, pas la 104511", "non pas le 104511",
+# "c'est pas la 104511", "au lieu de la 104511", "la 104513 et non la 104511": QA pass 7),
+# read on accent-folded text. Only a correction: "pas" opening a clause (after a comma, a
+# number, "et", "mais", "c'est"), not "je n'ai toujours pas la 104522", which names the
+# order the customer is asking about.
+_NEGATED_BEFORE = re.compile(
+    r"(?:(?:^|[,;.!?:(]|\d|\bet|\bmais|\bc'?est|\bce\s+n'?\s?est)\s*(?:non\s+)?pas"
+    r"|\bet\s+non|au\s+lieu\s+d[eu]|plutot\s+que)\s+"
+    r"(?:(?:celle|celui)\s+(?:de\s+)?)?(?:(?:la|le|l'|du|ma|mon)\s*)?"
+    r"(?:commande\s*|numero\s*|cmde?\s*)?(?:#|n°|nº|no\.?)?\s*$",
+    re.IGNORECASE,
+)
 
 
 def _fold(text: str) -> str:
@@ -66,7 +78,9 @@ def order_number_candidates(text: str) -> list[str]:
 
     Returns:
         Canonical numbers (upper case, no separators), without duplicates. Numbers
-        preceded by a keyword (``#``, ``n°``, ``commande``, ``cmd``...) come first. A token
+        preceded by a keyword (``#``, ``n°``, ``commande``, ``cmd``...) come first; numbers
+        the customer says are not the one (``"la 104513, pas la 104511"``, ``"au lieu de
+        la 104511"``) come last. A token
         such as ``cmd104522`` yields both ``104522`` and ``CMD104522``, since the letters
         may be a prefix word or part of the number (the bare digits come first). Empty when
         there is nothing that looks like an order number.
@@ -76,6 +90,7 @@ def order_number_candidates(text: str) -> list[str]:
     folded = EMAIL_PATTERN.sub(" ", _fold(text[:2000]))
     preferred: list[str] = []
     others: list[str] = []
+    negated: list[str] = []
     for match in _NUMBER_PATTERN.finditer(folded):
         letters = match.group("letters").upper()
         digits = match.group("digits").translate(_DIGIT_SEPARATORS)
@@ -88,13 +103,14 @@ def order_number_candidates(text: str) -> list[str]:
             keyword_before = True
         elif len(letters) <= 4:
             found = [letters + digits]
+        is_negated = bool(_NEGATED_BEFORE.search(folded, 0, match.start()))
         for number in found:
             if len(number) > MAX_ORDER_NUMBER_LENGTH:
                 continue
-            target = preferred if keyword_before else others
-            if number not in preferred and number not in others:
+            target = negated if is_negated else preferred if keyword_before else others
+            if number not in preferred + others + negated:
                 target.append(number)
-    return preferred + others
+    return preferred + others + negated
 
 
 def normalize_email(raw: str | None) -> str | None:

@@ -22,7 +22,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.config import load_settings
 from actions.lookup_limit import OrderLookupLimit
 from actions.models import Order, OrderStatus
-from actions.order_numbers import canonical_order_number, normalize_email
+from actions.order_numbers import (
+    canonical_order_number,
+    normalize_email,
+    order_number_candidates,
+)
 from actions.order_repository import OrderRepository
 
 logger = logging.getLogger(__name__)
@@ -87,6 +91,24 @@ def first_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def chosen_order_number(slot_value: Any, text: str) -> str | None:
+    """The canonical order number a slot value stands for, or ``None``.
+
+    ``slot_value`` is one entity value or a list of them (several numbers in one message);
+    of a list, the value whose canonical form comes first in
+    :func:`actions.order_numbers.order_number_candidates` of ``text`` (the message) is
+    chosen (a corrected-away number comes last), else the first value.
+    """
+    values = slot_value if isinstance(slot_value, list) else [slot_value]
+    numbers = [number for number in (canonical_order_number(first_text(value))
+                                     for value in values) if number]
+    if len(numbers) > 1:
+        for candidate in order_number_candidates(text):
+            if candidate in numbers:
+                return candidate
+    return numbers[0] if numbers else None
+
+
 class ValidateOrderStatusForm(FormValidationAction):
     """Validates the ``order_status_form`` slots ``order_number`` and ``order_email``.
 
@@ -127,8 +149,14 @@ class ValidateOrderStatusForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        """Canonicalise the order number (``n° 104 522`` -> ``104522``) or reject it."""
-        number = canonical_order_number(first_text(slot_value))
+        """Canonicalise the order number (``n° 104 522`` -> ``104522``) or reject it.
+
+        A message with several numbers gives several values: the one taken is the first of
+        :func:`actions.order_numbers.order_number_candidates` of the message's text among
+        them, so "c'est la 104513, pas la 104511" looks up 104513, whichever order the
+        entities came in.
+        """
+        number = chosen_order_number(slot_value, tracker.latest_message.get("text") or "")
         if number is None:
             return self._invalid("order_number", "utter_invalid_order_number", dispatcher, tracker)
         return {"order_number": number}

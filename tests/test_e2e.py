@@ -71,6 +71,18 @@ def test_a_corrected_number_while_the_email_is_asked_is_taken(bot) -> None:
     assert any("200042" in text and "expédiée" in text for text in replies), replies
 
 
+def test_the_number_the_customer_corrects_to_is_looked_up(bot) -> None:
+    """QA pass 7: "c'est la 104513 pas la 104511" looked the corrected-away number up.
+    Numbers 200043 and 200044: no other test."""
+    bot.texts("e2e-correct", "où en est ma commande ?")
+
+    asked = bot.texts("e2e-correct", "pas la 200044, c'est la 200043")
+
+    assert any("200043" in text and "adresse e-mail" in text for text in asked), asked
+    replies = bot.texts("e2e-correct", "client43@example.com")
+    assert any("200043" in text and "expédiée" in text for text in replies), replies
+
+
 def test_the_http_api_needs_the_token(bot) -> None:
     assert requests.get(f"{bot.url}/status", timeout=10).status_code == 401
     assert requests.get(f"{bot.url}/status", params={"token": bot.token}, timeout=10).ok

@@ -50,6 +50,25 @@ def test_a_number_after_a_keyword_comes_before_other_numbers() -> None:
     assert order_number_candidates("ma commande du 12/11/2026, n° 104522") == ["104522"]
 
 
+@pytest.mark.parametrize("text", [
+    "c'est la 104513 pas la 104511",
+    "non pas le 104511 mais le 104513",
+    "c'est pas la commande n°104511, c'est la 104513",
+    "au lieu de la 104511, regardez la 104513",
+    "la 104513 et non la 104511",
+    "la 104513 plutôt que la 104511",
+    "Pas la 104511 ! La 104513.",
+])
+def test_a_number_corrected_away_comes_last(text: str) -> None:
+    assert order_number_candidates(text) == ["104513", "104511"]
+
+
+def test_a_number_the_customer_has_not_received_is_not_corrected_away() -> None:
+    # "pas" here says the parcel has not come, not that the number is wrong.
+    assert order_number_candidates("je n'ai toujours pas la commande 104522, et la 104523 "
+                                   "est arrivée")[0] == "104522"
+
+
 def test_a_glued_prefix_word_yields_the_bare_digits_first() -> None:
     assert order_number_candidates("cmd104522") == ["104522", "CMD104522"]
 

@@ -299,6 +299,14 @@ def test_the_form_accepts_every_spelling_of_the_number(typed: str) -> None:
     assert result == {"order_number": "104522"}
 
 
+def test_the_form_takes_the_number_the_customer_corrects_to() -> None:
+    tracker = make_tracker()
+    tracker.latest_message["text"] = "non, pas la 104511, c'est la n° 104 513"
+    result = ValidateOrderStatusForm().validate_order_number(
+        ["104511", "n° 104 513"], CollectingDispatcher(), tracker, {})
+    assert result == {"order_number": "104513"}
+
+
 @pytest.mark.parametrize(
     "typed", ["104522", "#104522", "n°104522", "n° 104 522", "commande: 104522", "cmd104522"]
 )
