@@ -71,6 +71,9 @@ class FaqClarifier(GraphComponent):
             "min_confidence": 0.5,
             "min_margin": 0.1,
             "two_topics_intent": "faq_two_topics",
+            # The FallbackClassifier's intent, which a message whose questions are each
+            # confidently classified still gets out of (``two_topics_intent``).
+            "fallback_intent": "nlu_fallback",
             # A one-word FAQ message ("frais", "retour") names a subject, not a question:
             # ask which topic, however confident the selector is (QA).
             "min_words": 2,
@@ -102,20 +105,24 @@ class FaqClarifier(GraphComponent):
             intent = message.get(INTENT) or {}
             questions = set(message.get(FAQ_QUESTIONS) or [])
             others = message.get(OTHER_QUESTIONS) or []
-            # An FAQ question and a product question (or a change to an order) in one
-            # message, whichever the whole message was classified as (not a fallback).
-            if questions and others and intent.get("name") in {retrieval_intent, *others}:
+            # Questions each confidently classified on their own (the classifier's
+            # ``faq_questions``): answered one by one even when the whole message was too
+            # unsure for an answer (the fallback: QA pass 7, "Quel est le délai [...] et la
+            # livraison est-elle gratuite ?"). An FAQ question and a product question (or a
+            # change to an order) in one message, whichever the whole was classified as.
+            name = intent.get("name")
+            split = name in {retrieval_intent, self._config["fallback_intent"]}
+            if (questions and others and (split or name in others)) or (
+                    split and len(questions) > 1):
                 self._relabel(message, self._config["two_topics_intent"])
                 continue
-            if intent.get("name") != retrieval_intent:
+            if name != retrieval_intent:
                 continue
             selector = (message.get(RESPONSE_SELECTOR) or {}).get(retrieval_intent) or {}
             ranking = selector.get("ranking") or []
-            if len(questions) > 1:
-                self._relabel(message, self._config["two_topics_intent"])
-            elif (needs_clarification(ranking, self._config["min_confidence"],
-                                      self._config["min_margin"])
-                  or self._counted_words(message.get(TEXT) or "") < self._config["min_words"]):
+            if (needs_clarification(ranking, self._config["min_confidence"],
+                                    self._config["min_margin"])
+                    or self._counted_words(message.get(TEXT) or "") < self._config["min_words"]):
                 self._relabel(message, self._config["clarify_intent"])
         return messages
 

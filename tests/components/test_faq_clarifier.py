@@ -83,11 +83,27 @@ def test_an_faq_question_with_a_product_question_becomes_faq_two_topics() -> Non
         [message] = clarifier().process([message])
         assert message.get("intent")["name"] == "faq_two_topics", intent
 
-    fallback = make_message("nlu_fallback", 0.9, 0.05)
-    fallback.set("faq_questions", ["faq/worldwide_shipping"], add_to_output=True)
-    fallback.set("other_questions", ["product_question"], add_to_output=True)
-    [fallback] = clarifier().process([fallback])
-    assert fallback.get("intent")["name"] == "nlu_fallback"
+    other = make_message("check_order_status", 0.9, 0.05)
+    other.set("faq_questions", ["faq/worldwide_shipping"], add_to_output=True)
+    other.set("other_questions", ["product_question"], add_to_output=True)
+    [other] = clarifier().process([other])
+    assert other.get("intent")["name"] == "check_order_status"
+
+
+def test_a_fallback_whose_questions_are_each_classified_answers_them() -> None:
+    """The whole message was too unsure, its questions one by one were not (QA pass 7)."""
+    mixed = make_message("nlu_fallback", 0.4, 0.05)
+    mixed.set("faq_questions", ["faq/delivery_time"], add_to_output=True)
+    mixed.set("other_questions", ["product_question"], add_to_output=True)
+    two = make_questions_message(["faq/delivery_time", "faq/customs_fees"], 0.4, 0.05)
+    two.set("intent", {"name": "nlu_fallback", "confidence": 0.4}, add_to_output=True)
+    alone = make_message("nlu_fallback", 0.4, 0.05)
+
+    mixed, two, alone = clarifier().process([mixed, two, alone])
+
+    assert mixed.get("intent")["name"] == "faq_two_topics"
+    assert two.get("intent")["name"] == "faq_two_topics"
+    assert alone.get("intent")["name"] == "nlu_fallback"
 
 
 def test_questions_on_one_topic_are_answered_as_one() -> None:
