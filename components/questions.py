@@ -6,16 +6,24 @@ import re
 
 #: Where a second question starts inside a sentence: "et" followed by a word that starts a
 #: question ("... et combien de temps ... ?", "... et vous livrez en Suisse ?", "... et il y a
-#: des frais ?"), by a wish ("... et je voudrais aussi changer la taille"), or by a question
-#: with the subject after its verb ("... et la livraison est-elle gratuite ?"); "et aussi";
-#: or "aussi," opening a clause ("Mon code ne marche pas. Aussi, le paiement ..."). QA pass 7
-#: found the last three cases answered only in part.
+#: des frais ?") or by a wish with "aussi" ("... et je voudrais aussi changer la taille":
+#: without "aussi", "J'ai une boutique et je voudrais savoir si..." is one question); "et
+#: aussi"; or "aussi," opening a clause ("Mon code ne marche pas. Aussi, le paiement ...").
 SECOND_QUESTION = re.compile(
     r"\bet\s+(?:aussi|est[- ]ce|combien|comment|quand|où|pourquoi|quel(?:le)?s?|puis[- ]je|"
     r"pouvez|peut[- ]on|peux|je\s+peux|on\s+peut|y\s+a|il\s+y\s+a|c'est|sinon|vous|"
-    r"je\s+(?:veux|voudrais|voulais|souhaite|souhaiterais)|j['’]aimerais|"
-    r"(?:[\w'’]+\s+){1,3}\w+-(?:t-)?(?:il|elle|ils|elles|on))\b"
+    r"(?:je\s+(?:veux|voudrais|voulais|souhaite|souhaiterais)|j['’]aimerais)\s+aussi)\b"
     r"|(?:(?<=^)|(?<=[.,;!]\s)|(?<=[.,;!]))aussi\s*,",
+    re.IGNORECASE)
+#: "et" opening a question with the subject after its verb ("... et la livraison est-elle
+#: gratuite ?"), a second question only after a piece that is itself a question (starts
+#: with :data:`INTERROGATIVE`): after "J'habite en Suisse", it is the only question.
+INVERTED_QUESTION = re.compile(
+    r"\bet\s+(?:[\w'’]+\s+){1,3}\w+-(?:t-)?(?:il|elle|ils|elles|on)\b", re.IGNORECASE)
+#: How a question opens: an interrogative word, or a verb with its subject after it.
+INTERROGATIVE = re.compile(
+    r"\s*(?:(?:bonjour|bonsoir|salut|hello)\W+)?(?:quel(?:le)?s?|combien|comment|quand|où|ou|"
+    r"pourquoi|est[- ]ce|y\s+a[- ]t[- ]il|\w+-(?:t-)?(?:vous|il|elle|ils|elles|on|je)\b)",
     re.IGNORECASE)
 #: A piece of text up to and including a run of question marks.
 QUESTION = re.compile(r"[^?]*\?+")
@@ -29,15 +37,19 @@ def question_spans(text: str) -> list[tuple[int, int]]:
 
     Pieces ending with "?" are questions; a piece is split again where "et" starts a new
     interrogative clause ("Combien coûte la livraison et est-ce que vous livrez en Suisse ?"
-    gives two spans). Text after the last "?" is ignored unless there is no "?" at all: then
-    the whole message is one piece, split the same way at "et" clauses. Pieces of fewer than
-    two words are dropped. Examples: "Quels délais ? Et la douane ?" -> 2 spans;
+    gives two spans), or, in a piece that opens as a question, a question with the subject
+    after its verb ("Quel délai et la livraison est-elle gratuite ?"). Text after the last
+    "?" is ignored unless there is no "?" at all: then the whole message is one piece, split
+    the same way at "et" clauses. Pieces of fewer than two words are dropped. Examples: "Quels délais ? Et la douane ?" -> 2 spans;
     "J'ai commandé lundi. Rien reçu, que faire ?" -> 1 span; "" -> [].
     """
     pieces = [(m.start(), m.end()) for m in QUESTION.finditer(text)] or [(0, len(text))]
     spans = []
     for start, end in pieces:
         cuts = [m.start() for m in SECOND_QUESTION.finditer(text, start, end) if m.start() > start]
+        if INTERROGATIVE.match(text, start):
+            cuts = sorted({*cuts, *(m.start() for m in INVERTED_QUESTION.finditer(text, start, end)
+                                    if m.start() > start)})
         for piece_start, piece_end in zip([start, *cuts], [*cuts, end], strict=True):
             if len(WORD.findall(text[piece_start:piece_end])) >= MIN_WORDS:
                 spans.append((piece_start, piece_end))
