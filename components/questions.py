@@ -40,8 +40,9 @@ def question_spans(text: str) -> list[tuple[int, int]]:
     gives two spans), or, in a piece that opens as a question, a question with the subject
     after its verb ("Quel délai et la livraison est-elle gratuite ?"). Text after the last
     "?" is ignored unless there is no "?" at all: then the whole message is one piece, split
-    the same way at "et" clauses. Pieces of fewer than two words are dropped. Examples: "Quels délais ? Et la douane ?" -> 2 spans;
-    "J'ai commandé lundi. Rien reçu, que faire ?" -> 1 span; "" -> [].
+    the same way at "et" clauses. Pieces of fewer than two words are dropped. Examples:
+    "Quels délais ? Et la douane ?" -> 2 spans; "J'ai commandé lundi. Rien reçu, que faire ?"
+    -> 1 span; "" -> [].
     """
     pieces = [(m.start(), m.end()) for m in QUESTION.finditer(text)] or [(0, len(text))]
     spans = []
