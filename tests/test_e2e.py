@@ -101,5 +101,5 @@ def test_guessing_emails_from_new_conversations_gets_the_number_blocked(bot) -> 
     replies = bot.texts("e2e-guess-owner", "client49@example.com")
 
     text = " ".join(replies)
-    assert "je ne peux plus faire de recherche de commande" in text
+    assert "je ne peux pas faire cette recherche pour le moment" in text
     assert "TRK200049" not in text
