@@ -151,12 +151,15 @@ class ValidateOrderStatusForm(FormValidationAction):
     ) -> dict[str, Any]:
         """Canonicalise the order number (``n° 104 522`` -> ``104522``) or reject it.
 
-        A message with several numbers gives several values: the one taken is the first of
+        A message with several numbers has several ``order_number`` entities, of which Rasa
+        puts the last in the slot: the one taken is the first of
         :func:`actions.order_numbers.order_number_candidates` of the message's text among
-        them, so "c'est la 104513, pas la 104511" looks up 104513, whichever order the
-        entities came in.
+        them, so "c'est la 104513, pas la 104511" and "pas la 104511, c'est la 104513" both
+        look up 104513 (QA pass 8).
         """
-        number = chosen_order_number(slot_value, tracker.latest_message.get("text") or "")
+        entities = list(tracker.get_latest_entity_values("order_number"))
+        number = chosen_order_number(entities if len(entities) > 1 else slot_value,
+                                     tracker.latest_message.get("text") or "")
         if number is None:
             return self._invalid("order_number", "utter_invalid_order_number", dispatcher, tracker)
         return {"order_number": number}

@@ -299,11 +299,18 @@ def test_the_form_accepts_every_spelling_of_the_number(typed: str) -> None:
     assert result == {"order_number": "104522"}
 
 
-def test_the_form_takes_the_number_the_customer_corrects_to() -> None:
+@pytest.mark.parametrize("text, values", [
+    ("non, pas la 104511, c'est la n° 104 513", ["104511", "n° 104 513"]),
+    ("c'est la 104513 et non la 104511", ["104513", "104511"]),
+])
+def test_the_form_takes_the_number_the_customer_corrects_to(text: str, values: list) -> None:
     tracker = make_tracker()
-    tracker.latest_message["text"] = "non, pas la 104511, c'est la n° 104 513"
+    tracker.latest_message["text"] = text
+    tracker.latest_message["entities"] = [{"entity": "order_number", "value": value}
+                                          for value in values]
+    # Rasa fills the slot with the last of the message's entities.
     result = ValidateOrderStatusForm().validate_order_number(
-        ["104511", "n° 104 513"], CollectingDispatcher(), tracker, {})
+        values[-1], CollectingDispatcher(), tracker, {})
     assert result == {"order_number": "104513"}
 
 
