@@ -131,6 +131,12 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
             # Intents the bot answers that a question of such a message may have too, at
             # least as likely (``other_questions``).
             "other_question_intents": ["product_question", "change_order"],
+            # Below this probability of its best label, a message is also split at any "et"
+            # and after its last "?" (``question_spans(broad=True)``): QA pass 8, "Mon code
+            # promo ne marche pas et la page de paiement plante" lost a question. Above it,
+            # "J'ai une boutique et je voudrais savoir si vous faites des prix de gros ?" is
+            # one question.
+            "broad_split_below": 0.8,
             # tf-idf weighting of each featurizer's counts (then unit length per featurizer).
             "idf": True,
             "sublinear_tf": True,
@@ -363,14 +369,18 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
                 message.set(RESPONSE_SELECTOR, self._selector_output(keys), add_to_output=True)
             if (intents[0][0] == retrieval_intent
                     or intents[0][0] in self.config["other_question_intents"]):
-                keys, others = self._question_labels(message)
+                best = int(np.argmax(probabilities))
+                unsure = probabilities[best] < self.config["broad_split_below"]
+                keys, others = self._question_labels(message,
+                                                     self.labels[best] if unsure else None)
                 if len(keys) > 1 or (keys and others):
                     message.set(FAQ_QUESTIONS, keys, add_to_output=True)
                 if keys and others:
                     message.set(OTHER_QUESTIONS, others, add_to_output=True)
         return messages
 
-    def _question_labels(self, message: Message) -> tuple[list[str], list[str]]:
+    def _question_labels(self, message: Message, unsure_label: str | None = None,
+                         ) -> tuple[list[str], list[str]]:
         """The labels of the questions of a message asking two or more, in reading order,
         without repeats: ``(faq_keys, other_intents)``, e.g. ``(["faq/worldwide_shipping",
         "faq/delivery_time"], [])`` or ``(["faq/customs_fees"], ["product_question"])``.
@@ -378,9 +388,18 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
         ``([], [])`` when the message asks one question, or when one of its questions is
         neither confidently an FAQ question (key probability given FAQ, and FAQ the top
         intent) nor confidently one of the ``other_question_intents`` (at least
-        ``question_min_confidence`` each).
+        ``question_min_confidence`` each). ``unsure_label``: the whole message's best label,
+        given when it is below ``broad_split_below``; then, when the usual cues find one
+        question, the message is split at any "et" and after its last "?" too, and that
+        split is kept only if one of its questions has that label (the split must explain
+        the whole message's best reading: "J'ai commandé il y a un mois et le suivi ne bouge
+        plus" is about a parcel not received, not delivery times plus tracking).
         """
-        spans = question_spans(message.get(TEXT) or "")
+        text = message.get(TEXT) or ""
+        spans = question_spans(text)
+        required = None
+        if unsure_label is not None and len(spans) < 2:
+            spans, required = question_spans(text, broad=True), unsure_label
         if len(spans) < 2:
             return [], []
         blocks = self._question_blocks(message, spans)
@@ -403,6 +422,8 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
                 return [], []
             if label not in labels:
                 labels.append(label)
+        if required is not None and required not in keys + others:
+            return [], []
         return keys, others
 
     def _selector_output(self, keys: list[tuple[str, float]]) -> dict[str, Any]:

@@ -25,6 +25,13 @@ INTERROGATIVE = re.compile(
     r"\s*(?:(?:bonjour|bonsoir|salut|hello)\W+)?(?:quel(?:le)?s?|combien|comment|quand|où|ou|"
     r"pourquoi|est[- ]ce|y\s+a[- ]t[- ]il|\w+-(?:t-)?(?:vous|il|elle|ils|elles|on|je)\b)",
     re.IGNORECASE)
+#: Where a second question may start in a message the classifier is unsure of as a whole
+#: (``broad``): any "et" ("Mon code promo ne marche pas et la page de paiement plante").
+ANY_AND = re.compile(r"\bet\b", re.IGNORECASE)
+#: Text after the last "?" is a question of its own in ``broad`` mode when it has at least
+#: this many words ("Combien de temps pour l'expédition ? Mon code promo ne fonctionne pas
+#: non plus.").
+MIN_TRAILING_WORDS = 4
 #: A piece of text up to and including a run of question marks.
 QUESTION = re.compile(r"[^?]*\?+")
 #: A question needs at least this many words ("Et ?" is not one).
@@ -32,7 +39,7 @@ MIN_WORDS = 2
 WORD = re.compile(r"\w+")
 
 
-def question_spans(text: str) -> list[tuple[int, int]]:
+def question_spans(text: str, broad: bool = False) -> list[tuple[int, int]]:
     """Character spans ``(start, end)`` of the questions a message asks, in reading order.
 
     Pieces ending with "?" are questions; a piece is split again where "et" starts a new
@@ -43,12 +50,23 @@ def question_spans(text: str) -> list[tuple[int, int]]:
     the same way at "et" clauses. Pieces of fewer than two words are dropped. Examples:
     "Quels délais ? Et la douane ?" -> 2 spans; "J'ai commandé lundi. Rien reçu, que faire ?"
     -> 1 span; "" -> [].
+
+    ``broad``, for a message the classifier is unsure of as a whole: every "et" may start a
+    question, and text of :data:`MIN_TRAILING_WORDS` or more words after the last "?" is one
+    (callers keep a split only when each piece is confidently classified).
     """
     pieces = [(m.start(), m.end()) for m in QUESTION.finditer(text)] or [(0, len(text))]
+    if broad and pieces[-1][1] < len(text):
+        trailing = (pieces[-1][1], len(text))
+        if len(WORD.findall(text[trailing[0]:])) >= MIN_TRAILING_WORDS:
+            pieces.append(trailing)
     spans = []
     for start, end in pieces:
         cuts = [m.start() for m in SECOND_QUESTION.finditer(text, start, end) if m.start() > start]
-        if INTERROGATIVE.match(text, start):
+        if broad:
+            cuts = sorted({*cuts, *(m.start() for m in ANY_AND.finditer(text, start, end)
+                                    if m.start() > start)})
+        elif INTERROGATIVE.match(text, start):
             cuts = sorted({*cuts, *(m.start() for m in INVERTED_QUESTION.finditer(text, start, end)
                                     if m.start() > start)})
         for piece_start, piece_end in zip([start, *cuts], [*cuts, end], strict=True):

@@ -140,6 +140,27 @@ def test_each_question_of_a_two_question_message_gets_its_own_key(storage) -> No
     assert one_question.get("faq_questions") is None
 
 
+def test_a_message_unsure_as_a_whole_is_also_split_at_any_et(storage) -> None:
+    classifier, _ = trained(storage)
+    text = "délai livraison et renvoyer retour"  # no "?", no usual cue after "et"
+
+    [parsed] = classifier.process([message(text)])
+    assert parsed.get("faq_questions") == ["faq/delivery_time", "faq/return_instructions"]
+
+    classifier.config["broad_split_below"] = 0.0  # never unsure: the usual cues only
+    [whole] = classifier.process([message(text)])
+    assert whole.get("faq_questions") is None
+
+
+def test_a_broad_split_must_explain_the_whole_messages_best_label(storage) -> None:
+    classifier, _ = trained(storage)
+    text = "délai livraison et renvoyer retour"
+    assert classifier._question_labels(message(text), "faq/return_instructions") == (
+        ["faq/delivery_time", "faq/return_instructions"], [])
+    # The whole message read as something none of its pieces is: no split.
+    assert classifier._question_labels(message(text), "greet") == ([], [])
+
+
 def test_an_faq_question_asked_with_a_product_question_keeps_both(storage) -> None:
     classifier, _ = trained(storage, with_product_questions())
     for text in ("quel délai livraison ? et argent 925 ?", "argent 925 ? et délai livraison ?"):

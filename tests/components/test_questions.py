@@ -33,3 +33,19 @@ from components.questions import question_spans
 )
 def test_question_spans(text, questions) -> None:
     assert [text[start:end].strip() for start, end in question_spans(text)] == questions
+
+
+@pytest.mark.parametrize(
+    ("text", "questions"),
+    [("Mon code promo ne marche pas et la page de paiement plante",
+      ["Mon code promo ne marche pas", "et la page de paiement plante"]),
+     ("Combien de temps pour l'expédition ? Mon code promo ne fonctionne pas non plus.",
+      ["Combien de temps pour l'expédition ?", "Mon code promo ne fonctionne pas non plus."]),
+     # Three words after the last "?" are not a question of their own.
+     ("Vous livrez en Suisse ? Merci d'avance.", ["Vous livrez en Suisse ?"])],
+)
+def test_broad_question_spans_cut_at_any_et_and_after_the_last_question(text, questions,
+                                                                        ) -> None:
+    spans = question_spans(text, broad=True)
+    assert [text[start:end].strip() for start, end in spans] == questions
+    assert len(question_spans(text)) == 1
