@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -264,6 +265,10 @@ class ActionRequestHuman(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if tracker.get_slot(CANCELLED_SLOT):
+            dispatcher.utter_message(response="utter_handoff_cancelled")
+            return [SlotSet(CANCELLED_SLOT, None), SlotSet("customer_email", None),
+                    SlotSet("handoff_email_attempts", None)]
         settings = self._settings or load_settings()
         hours = self._support_hours(settings)
         now = self._clock()
@@ -357,6 +362,15 @@ class ActionRequestHuman(Action):
             await asyncio.gather(*list(self._deliveries), return_exceptions=True)
 
 
+#: A "non" that takes the request for a person back rather than refusing to give an
+#: address: "non merci finalement", "laisse tomber", "c'est bon, plus besoin" (QA pass 8:
+#: these handed over anyway, without an address).
+CHANGE_OF_MIND = re.compile(
+    r"\b(?:finalement|laisse[zr]?\s+tomber|oublie[zr]?|plus\s+besoin|c['’]est\s+bon|"
+    r"annule[rz]?|tant\s+pis|ça\s+ira|ca\s+ira|en\s+fait\s+non)\b", re.IGNORECASE)
+#: Slot the handoff form's validator sets when the customer takes the request back.
+CANCELLED_SLOT = "handoff_cancelled"
+
 #: Intents of a message that may be a (mistyped) e-mail address.
 EMAIL_ATTEMPT_INTENTS = ("inform", "nlu_fallback")
 
@@ -407,6 +421,10 @@ class ValidateHandoffForm(FormValidationAction):
         if email:
             return {"customer_email": email}
         if latest_intent(tracker) == "deny":
+            if CHANGE_OF_MIND.search(str((tracker.latest_message or {}).get("text") or "")):
+                # "laisse tomber", "non merci finalement": no handoff at all
+                # (ActionRequestHuman reads the slot once the form is done).
+                return {"customer_email": None, "requested_slot": None, CANCELLED_SLOT: True}
             # "non": the customer will not give an address (the bot says they may answer
             # so): hand over without one, with the support address (QA pass 7: "non" used
             # to drop the handoff altogether).

@@ -100,6 +100,20 @@ def test_no_to_the_address_question_hands_over_with_the_support_email(
     assert record is not None and record.customer_email is None
 
 
+def test_taking_the_request_back_hands_nothing_over(closed_bot: RunningBot) -> None:
+    """QA pass 8: "non merci finalement" was read as "no address" and handed over anyway."""
+    sender = new_sender("closed-never-mind")
+    closed_bot.texts(sender, "je veux parler à un conseiller")
+
+    replies = closed_bot.texts(sender, "non merci finalement")
+
+    assert any("je ne transmets pas votre demande" in text for text in replies), replies
+    assert handoff_of(closed_bot, sender) is None
+    # The conversation goes on with the bot.
+    assert any("12 heures" in text for text in closed_bot.texts(
+        sender, "comment annuler ma commande ?"))
+
+
 def test_after_three_invalid_addresses_the_support_email_is_given(
         closed_bot: RunningBot) -> None:
     sender = new_sender("closed-invalid")

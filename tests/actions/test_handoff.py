@@ -25,6 +25,7 @@ from actions.handoff import (
 from actions.handoff_repository import (
     AGENT_METADATA_KEY,
     HandoffClosed,
+    HandoffNotFound,
     HandoffRepository,
     transcript_from_events,
 )
@@ -93,7 +94,7 @@ def test_days_read_the_french_way() -> None:
 
 def user(text: str, intent: str, faq_key: str | None = None, entities: list | None = None,
          timestamp: float = 1_796_000_000.0, channel: str = "rest") -> dict[str, Any]:
-    parse: dict[str, Any] = {"intent": {"name": intent, "confidence": 0.9},
+    parse: dict[str, Any] = {"text": text, "intent": {"name": intent, "confidence": 0.9},
                              "entities": entities or []}
     if faq_key:
         parse["response_selector"] = {"faq": {"response": {
@@ -494,6 +495,35 @@ def test_no_to_the_address_question_hands_over_without_one(text: str) -> None:
     # The form stops asking: action_request_human then hands over with the support address.
     assert result == {"customer_email": None, "requested_slot": None}
     assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize("text", ["non merci finalement", "laisse tomber",
+                                  "non c'est bon, plus besoin", "en fait non, ça ira"])
+def test_taking_the_request_back_cancels_the_handoff(text: str) -> None:
+    tracker = make_tracker([user(text, "deny")])
+    result = ValidateHandoffForm().validate_customer_email(text, CollectingDispatcher(),
+                                                           tracker, {})
+    assert result == {"customer_email": None, "requested_slot": None,
+                      "handoff_cancelled": True}
+
+
+async def test_a_cancelled_handoff_records_nothing_and_says_so(
+        handoffs: HandoffRepository) -> None:
+    events = [user("je veux parler à quelqu'un", "request_human"), executed("handoff_form"),
+              {"event": "active_loop", "name": "handoff_form"},
+              user("non merci finalement", "deny"), slot("handoff_cancelled", True),
+              executed("handoff_form"), {"event": "active_loop", "name": None}]
+    action = ActionRequestHuman(handoffs, Settings(support_email="sav@example.com"),
+                                clock=lambda: CLOSED)
+
+    messages, result = await run_action(action, make_tracker(events, handoff_cancelled=True))
+
+    assert [m["response"] for m in messages] == ["utter_handoff_cancelled"]
+    assert {"event": "slot", "timestamp": None, "name": "handoff_cancelled",
+            "value": None} in result
+    with pytest.raises(HandoffNotFound):
+        handoffs.get(1)
+    assert not any(event.get("event") == "pause" for event in result)
 
 
 @pytest.mark.parametrize("text, intent", [
