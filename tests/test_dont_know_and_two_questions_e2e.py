@@ -53,6 +53,19 @@ def test_two_questions_get_both_answers_in_order_with_their_topics_named(bot) ->
     assert not any(message.get("buttons") for message in messages)
 
 
+def test_three_questions_joined_by_et_get_three_answers(bot) -> None:
+    """QA pass 8: no usual cue ("et le delai", "et il faut"), the whole message unsure: it is
+    split at each "et", and each question is answered."""
+    messages = bot.say("three-questions", "Est ce que vous livrez en Algerie, et le delai "
+                                          "c'est combien, et il faut payer la douane ?")
+
+    texts = [message.get("text", "") for message in messages]
+    assert texts[0] == ("Je réponds à vos questions dans l'ordre : « Pays livrés », "
+                        "« Délais de livraison » et « Frais de douane ».")
+    assert "monde entier" in texts[1] and "8 à 13 jours" in texts[2], texts
+    assert "envoi standard" in texts[3], texts
+
+
 def test_a_second_request_opened_by_aussi_is_answered_too(bot) -> None:
     messages = bot.say("two-wishes", "Je voudrais annuler ma commande et je voudrais aussi "
                                      "savoir si les frais de port sont remboursés")

@@ -118,6 +118,22 @@ QA_MESSAGES = [
      "faq/declared_value"),
     ("je l'ai pas recu pourtant", "faq/parcel_not_received"),
     ("je sais plus quelle adresse j'ai mis", "dont_know"),
+    # Eighth QA pass: a lookup instead of the answer, the lost-parcel answer to a missing
+    # item, the fallback to SMS style, thanks read as the message, the complaint reply to
+    # an explicit request for a person; a question dropped from messages asking two or
+    # three (the label is the first question's: every one is answered).
+    ("Quand est-ce que ma commande sera expédiée une fois payée ?",
+     "faq/shipped_after_payment"),
+    ("colis reçu mais il manque la chaîne", "faq/return_fees"),
+    ("bjr, cmt on fé pr envoyé la foto pr le pendentif", "faq/photo_upload"),
+    ("J'ai payé mais ma commande n'est toujours pas expédiée après 4 jours",
+     "check_order_status"),
+    ("je n'ai toujours rien reçu, je veux parler à quelqu'un", "request_human"),
+    ("Vous livrez en Suisse ? Merci d'avance pour votre réponse.", "faq/worldwide_shipping"),
+    ("Est ce que vous livrez en Algerie, et le delai c'est combien, et il faut payer la "
+     "douane ?", "faq/worldwide_shipping"),
+    ("Je ne trouve pas où uploader ma photo et je ne reçois pas vos mails",
+     "faq/photo_upload"),
 ]
 
 #: Customers who say they do not want a person (QA passes 4 and 5: read as request_human,
@@ -139,8 +155,9 @@ ENDING_INTENTS = {"deny", "goodbye"}
 #: Share of QA_MESSAGES that must get their label: 62 of 65 were right when measured
 #: (2026-11-30, after the seventh QA pass: "est ce que la douane ouvre le dimanche" got
 #: customs_fees; "this is a scam" and "personne ne m'a répondu" the fallback, which asks to
-#: rephrase); one more may flip after a change of the training data (61 of 65).
-MIN_ACCURACY = 0.93
+#: rephrase), 70 of 73 after the eighth; one more may flip after a change of the training
+#: data (69 of 73).
+MIN_ACCURACY = 0.94
 
 
 @pytest.fixture(scope="module")
