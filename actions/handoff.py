@@ -1,4 +1,5 @@
-"""Human handoff: the bot hands the conversation to the support team and falls silent.
+"""Human handoff: the bot hands the conversation to the support team (and, in support hours,
+falls silent while an agent answers).
 
 Triggers (rules in ``data/rules/``): the customer asks for a person (``request_human``, also
 the "Parler à un conseiller" button offered after the FAQ answers about a lost parcel or a
@@ -12,7 +13,9 @@ the handoff to the helpdesk webhook in the background, and pauses the conversati
 (Rasa's ``ConversationPaused``: messages are still stored, the bot predicts nothing) until an
 agent hands it back (``channels/agent_inbox.py``, ``savbot handoffs close``). Outside support
 hours, a customer whose e-mail address the bot does not know is first asked for it
-(``handoff_form``, validated by :class:`ValidateHandoffForm`).
+(``handoff_form``, validated by :class:`ValidateHandoffForm`), and the conversation is not
+paused: the answer comes by e-mail on the next working day, and the bot keeps answering
+meanwhile (a paused conversation would stay silent all night).
 """
 
 from __future__ import annotations
@@ -321,6 +324,12 @@ class ActionRequestHuman(Action):
             dispatcher.utter_message(response="utter_handoff_closed_no_email",
                                      next_day=next_day, support_email=settings.support_email)
         self._schedule_delivery(settings, handoff)
+        if not is_open:
+            # Nobody takes the chat over before the next working day (the answer comes by
+            # e-mail): the bot stays, instead of a silent conversation (QA pass 9: every
+            # message after such a handoff got no reply). Agents see the later messages in
+            # the inbox (its transcript is read from the tracker store).
+            return [SlotSet("handoff_email_attempts", None)]
         # action_listen after the pause: Rasa predicts nothing while paused, so without it the
         # next user turn would follow this action and Rasa's default "/restart" rule (which
         # needs the latest action to be action_listen) could not fire.
