@@ -377,6 +377,12 @@ class ActionRequestHuman(Action):
 CHANGE_OF_MIND = re.compile(
     r"\b(?:finalement|laisse[zr]?\s+tomber|oublie[zr]?|plus\s+besoin|c['’]est\s+bon|"
     r"annule[rz]?|tant\s+pis|ça\s+ira|ca\s+ira|en\s+fait\s+non)\b", re.IGNORECASE)
+#: "Pas d'adresse mail", "j'ai pas d'e-mail": the customer has no address to give, whatever
+#: the message was classified as (QA pass 9: "euh non j'ai pas d'adresse mail" got "cette
+#: adresse e-mail ne semble pas valide").
+NO_ADDRESS = re.compile(
+    r"\b(?:pas|aucune?|sans|plus)\s+(?:d['’ ]\s*|de\s+)?(?:adresse\s*(?:e-?)?(?:mail|courriel)?|e-?mail|"
+    r"mail|courriel)\b", re.IGNORECASE)
 #: Slot the handoff form's validator sets when the customer takes the request back.
 CANCELLED_SLOT = "handoff_cancelled"
 
@@ -429,14 +435,15 @@ class ValidateHandoffForm(FormValidationAction):
         email = normalize_email(value)
         if email:
             return {"customer_email": email}
-        if latest_intent(tracker) == "deny":
-            if CHANGE_OF_MIND.search(str((tracker.latest_message or {}).get("text") or "")):
-                # "laisse tomber", "non merci finalement": no handoff at all
-                # (ActionRequestHuman reads the slot once the form is done).
-                return {"customer_email": None, "requested_slot": None, CANCELLED_SLOT: True}
-            # "non": the customer will not give an address (the bot says they may answer
-            # so): hand over without one, with the support address (QA pass 7: "non" used
-            # to drop the handoff altogether).
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if CHANGE_OF_MIND.search(text) and "@" not in text:
+            # "laisse tomber", "non merci finalement", "pas besoin finalement, j'ai trouvé":
+            # no handoff at all (ActionRequestHuman reads the slot once the form is done).
+            return {"customer_email": None, "requested_slot": None, CANCELLED_SLOT: True}
+        if latest_intent(tracker) == "deny" or NO_ADDRESS.search(text):
+            # "non", "je n'ai pas d'adresse mail": the customer will not give an address (the
+            # bot says they may answer so): hand over without one, with the support address
+            # (QA pass 7: "non" used to drop the handoff altogether).
             return {"customer_email": None, "requested_slot": None}
         if not is_email_attempt(tracker, value):
             return {"customer_email": None}

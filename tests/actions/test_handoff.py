@@ -487,20 +487,27 @@ def test_a_message_that_is_no_email_attempt_is_not_counted(text: str, intent: st
     assert dispatcher.messages == []
 
 
-@pytest.mark.parametrize("text", ["non", "non je préfère pas donner mon mail"])
-def test_no_to_the_address_question_hands_over_without_one(text: str) -> None:
+@pytest.mark.parametrize("text, intent", [
+    ("non", "deny"), ("non je préfère pas donner mon mail", "deny"),
+    ("euh non j'ai pas d'adresse mail", "nlu_fallback"), ("je n'ai pas d'e-mail", "faq"),
+    ("sans adresse mail", "inform"),
+])
+def test_no_to_the_address_question_hands_over_without_one(text: str, intent: str) -> None:
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker([user(text, "deny")])
+    tracker = make_tracker([user(text, intent)])
     result = ValidateHandoffForm().validate_customer_email(text, dispatcher, tracker, {})
     # The form stops asking: action_request_human then hands over with the support address.
     assert result == {"customer_email": None, "requested_slot": None}
     assert dispatcher.messages == []
 
 
-@pytest.mark.parametrize("text", ["non merci finalement", "laisse tomber",
-                                  "non c'est bon, plus besoin", "en fait non, ça ira"])
-def test_taking_the_request_back_cancels_the_handoff(text: str) -> None:
-    tracker = make_tracker([user(text, "deny")])
+@pytest.mark.parametrize("text, intent", [
+    ("non merci finalement", "deny"), ("laisse tomber", "deny"),
+    ("non c'est bon, plus besoin", "deny"), ("en fait non, ça ira", "deny"),
+    ("pas besoin finalement, j'ai trouvé la réponse", "dont_know"),
+])
+def test_taking_the_request_back_cancels_the_handoff(text: str, intent: str) -> None:
+    tracker = make_tracker([user(text, intent)])
     result = ValidateHandoffForm().validate_customer_email(text, CollectingDispatcher(),
                                                            tracker, {})
     assert result == {"customer_email": None, "requested_slot": None,
