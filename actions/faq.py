@@ -24,6 +24,11 @@ OTHER_QUESTION_RESPONSES = {"product_question": "utter_other_product_question",
                             "change_order": "utter_other_change_order"}
 #: How many topics the clarification offers.
 CLARIFY_TOPICS = 2
+#: A topic after the first is offered only this likely (given an FAQ question): "annulation"
+#: alone is asked back (one word names a subject), but offering « Frais de douane » next to
+#: « Annuler une commande » at 0.00 made no sense (QA pass 9). "frais" (return fees 0.98,
+#: customs fees 0.02) still gets both.
+MIN_OFFERED_CONFIDENCE = 0.01
 #: How many answers a message asking several FAQ questions gets (the first ones).
 MAX_ANSWERS = 3
 
@@ -82,16 +87,19 @@ def topic_list(keys: list[str]) -> str:
     return ", ".join(titles[:-1]) + " et " + titles[-1]
 
 
-def candidate_keys(latest_message: dict[str, Any], limit: int = CLARIFY_TOPICS) -> list[str]:
+def candidate_keys(latest_message: dict[str, Any], limit: int = CLARIFY_TOPICS,
+                   min_confidence: float = 0.0) -> list[str]:
     """The FAQ keys the selector ranked best for the latest message, best first.
 
     ``latest_message`` is the tracker's parse data; keys are read from
     ``response_selector.faq.ranking[*].intent_response_key`` (``faq/<key>``). Unknown keys
-    are skipped.
+    are skipped, and keys after the first whose ``confidence`` is below ``min_confidence``.
     """
     selector = (latest_message.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
-    return known_keys([item.get("intent_response_key", "")
-                       for item in selector.get("ranking") or []], limit)
+    ranking = selector.get("ranking") or []
+    return known_keys([item.get("intent_response_key", "") for index, item in enumerate(ranking)
+                       if index == 0 or float(item.get("confidence") or 0) >= min_confidence],
+                      limit)
 
 
 def previous_turn_was_unsure(events: list[dict[str, Any]]) -> bool:
@@ -111,9 +119,10 @@ def previous_turn_was_unsure(events: list[dict[str, Any]]) -> bool:
 
 
 class ActionClarifyFaq(Action):
-    """Offers the two most likely FAQ topics as buttons (``utter_faq_clarify``); when the
-    previous turn was already unsure (:func:`previous_turn_was_unsure`), a "Parler à un
-    conseiller" button too (issue 3: "two fallbacks in a row offer a person")."""
+    """Offers the two most likely FAQ topics as buttons (``utter_faq_clarify``), or the one
+    when the second is below :data:`MIN_OFFERED_CONFIDENCE` (``utter_faq_clarify_one``);
+    when the previous turn was already unsure (:func:`previous_turn_was_unsure`), a "Parler
+    à un conseiller" button too (issue 3: "two fallbacks in a row offer a person")."""
 
     def name(self) -> str:
         return "action_clarify_faq"
@@ -121,14 +130,16 @@ class ActionClarifyFaq(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        keys = candidate_keys(tracker.latest_message)
+        keys = candidate_keys(tracker.latest_message, min_confidence=MIN_OFFERED_CONFIDENCE)
         if not keys:
             dispatcher.utter_message(response="utter_default")
             return []
         buttons = [choice_button(key) for key in keys]
         if previous_turn_was_unsure(tracker.events):
             buttons.append(HUMAN_BUTTON)
-        dispatcher.utter_message(response="utter_faq_clarify", buttons=buttons)
+        dispatcher.utter_message(
+            response="utter_faq_clarify" if len(keys) > 1 else "utter_faq_clarify_one",
+            buttons=buttons)
         return []
 
 

@@ -381,8 +381,8 @@ CHANGE_OF_MIND = re.compile(
 #: the message was classified as (QA pass 9: "euh non j'ai pas d'adresse mail" got "cette
 #: adresse e-mail ne semble pas valide").
 NO_ADDRESS = re.compile(
-    r"\b(?:pas|aucune?|sans|plus)\s+(?:d['’ ]\s*|de\s+)?(?:adresse\s*(?:e-?)?(?:mail|courriel)?|e-?mail|"
-    r"mail|courriel)\b", re.IGNORECASE)
+    r"\b(?:pas|aucune?|sans|plus)\s+(?:d['’ ]\s*|de\s+)?"
+    r"(?:adresse\s*(?:e-?)?(?:mail|courriel)?|e-?mail|mail|courriel)\b", re.IGNORECASE)
 #: Slot the handoff form's validator sets when the customer takes the request back.
 CANCELLED_SLOT = "handoff_cancelled"
 

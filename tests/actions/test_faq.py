@@ -79,6 +79,19 @@ async def test_clarification_offers_the_two_topics_as_buttons() -> None:
     assert [b["title"] for b in reply["buttons"]] == ["Délais de livraison", "Colis non reçu"]
 
 
+async def test_a_topic_with_next_to_no_chance_is_not_offered() -> None:
+    """QA pass 9: "annulation" alone offered « Frais de douane » next to the right topic."""
+    dispatcher = CollectingDispatcher()
+    message = {"response_selector": {"faq": {"ranking": [
+        {"intent_response_key": "faq/cancel_order", "confidence": 0.996},
+        {"intent_response_key": "faq/customs_fees", "confidence": 0.004},
+    ]}}}
+    await ActionClarifyFaq().run(dispatcher, tracker(message), {})
+    [reply] = dispatcher.messages
+    assert reply["response"] == "utter_faq_clarify_one"
+    assert [b["title"] for b in reply["buttons"]] == ["Annuler une commande"]
+
+
 async def test_a_second_unsure_turn_in_a_row_also_offers_a_person() -> None:
     message = {"response_selector": {"faq": {"ranking": [
         {"intent_response_key": "faq/delivery_time", "confidence": 0.3},
