@@ -26,8 +26,10 @@ INTERROGATIVE = re.compile(
     r"pourquoi|est[- ]ce|y\s+a[- ]t[- ]il|\w+-(?:t-)?(?:vous|il|elle|ils|elles|on|je)\b)",
     re.IGNORECASE)
 #: Where a second question may start in a message the classifier is unsure of as a whole
-#: (``broad``): any "et" ("Mon code promo ne marche pas et la page de paiement plante").
-ANY_AND = re.compile(r"\bet\b", re.IGNORECASE)
+#: (``broad``): any "et" ("Mon code promo ne marche pas et la page de paiement plante"), and
+#: any new sentence ("Je n'ai pas reçu l'e-mail de confirmation. Mon paiement est en
+#: attente.": QA pass 9).
+ANY_AND = re.compile(r"\bet\b|(?<=[.!;…])\s+\S", re.IGNORECASE)
 #: Text after the last "?" is a question of its own in ``broad`` mode when it has at least
 #: this many words ("Combien de temps pour l'expédition ? Mon code promo ne fonctionne pas
 #: non plus.").

@@ -41,6 +41,8 @@ def test_question_spans(text, questions) -> None:
       ["Mon code promo ne marche pas", "et la page de paiement plante"]),
      ("Combien de temps pour l'expédition ? Mon code promo ne fonctionne pas non plus.",
       ["Combien de temps pour l'expédition ?", "Mon code promo ne fonctionne pas non plus."]),
+     ("Je n'ai pas reçu l'email de confirmation. Mon paiement est en attente.",
+      ["Je n'ai pas reçu l'email de confirmation.", "Mon paiement est en attente."]),
      # Three words after the last "?" are not a question of their own.
      ("Vous livrez en Suisse ? Merci d'avance.", ["Vous livrez en Suisse ?"])],
 )
