@@ -152,10 +152,8 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self.labels: list[str] = []
-        self.coef: np.ndarray | None = None
         self.intercept: np.ndarray | None = None
-        # coef.T in C order, built once: scipy copies a non-contiguous dense operand on
-        # every sparse product (the (features, labels) transposed view: ~1 ms a parse).
+        self._coef: np.ndarray | None = None
         self._coef_t: np.ndarray | None = None
         self.responses: dict[str, list[dict[str, Any]]] = {}
         self.origins: list[str] = []
@@ -321,10 +319,20 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
         component.idf = [arrays[f"idf{i}"] for i in range(len(component.origins))]
         return component
 
+    @property
+    def coef(self) -> np.ndarray | None:
+        """(labels, features) weights of the logistic regression."""
+        return self._coef
+
+    @coef.setter
+    def coef(self, value: np.ndarray | None) -> None:
+        # Its transpose in C order, made once: scipy copies a non-contiguous dense operand
+        # at every sparse product (the transposed view cost ~2 ms a parse).
+        self._coef = value
+        self._coef_t = None if value is None else np.ascontiguousarray(value.T)
+
     def _scores(self, features: csr_matrix) -> np.ndarray:
         """(rows, labels) decision scores of (rows, features) weighted features."""
-        if self._coef_t is None or self._coef_t.shape[::-1] != self.coef.shape:
-            self._coef_t = np.ascontiguousarray(self.coef.T)
         return np.asarray(features @ self._coef_t + self.intercept)
 
     def _probabilities(self, messages: list[Message]) -> np.ndarray:
