@@ -43,6 +43,7 @@ from actions.config import Settings, load_settings
 from actions.handoff_repository import HandoffRepository, transcript_from_events
 from actions.helpdesk import HelpdeskWebhook, deliver, deliver_pending
 from actions.models import Handoff
+from actions.offers import takes_back
 from actions.order_numbers import normalize_email
 from actions.orders import MAX_FAILED_LOOKUPS, VERIFIED_ORDER_SLOT, first_text
 from actions.support_hours import SupportHours, french_day
@@ -371,12 +372,6 @@ class ActionRequestHuman(Action):
             await asyncio.gather(*list(self._deliveries), return_exceptions=True)
 
 
-#: A "non" that takes the request for a person back rather than refusing to give an
-#: address: "non merci finalement", "laisse tomber", "c'est bon, plus besoin" (QA pass 8:
-#: these handed over anyway, without an address).
-CHANGE_OF_MIND = re.compile(
-    r"\b(?:finalement|laisse[zr]?\s+tomber|oublie[zr]?|plus\s+besoin|c['’]est\s+bon|"
-    r"annule[rz]?|tant\s+pis|ça\s+ira|ca\s+ira|en\s+fait\s+non)\b", re.IGNORECASE)
 #: "Pas d'adresse mail", "j'ai pas d'e-mail": the customer has no address to give, whatever
 #: the message was classified as (QA pass 9: "euh non j'ai pas d'adresse mail" got "cette
 #: adresse e-mail ne semble pas valide").
@@ -436,7 +431,7 @@ class ValidateHandoffForm(FormValidationAction):
         if email:
             return {"customer_email": email}
         text = str((tracker.latest_message or {}).get("text") or "")
-        if CHANGE_OF_MIND.search(text) and "@" not in text:
+        if takes_back(text):
             # "laisse tomber", "non merci finalement", "pas besoin finalement, j'ai trouvé":
             # no handoff at all (ActionRequestHuman reads the slot once the form is done).
             return {"customer_email": None, "requested_slot": None, CANCELLED_SLOT: True}

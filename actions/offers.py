@@ -28,6 +28,12 @@ ACKNOWLEDGEMENT_WORDS = frozenset({
     "ca", "marche", "parfait", "super", "merci", "bon", "note", "je", "vois", "top", "ah",
 })
 WORD = re.compile(r"[^\W\d_]+")
+#: A message that takes a request back: "non merci finalement", "laisse tomber", "c'est bon,
+#: plus besoin", "en fait non" (QA passes 8 and 9: in the handoff form these handed over
+#: anyway; in the order form the lookup went on).
+CHANGE_OF_MIND = re.compile(
+    r"\b(?:finalement|laisse[zr]?\s+tomber|oublie[zr]?|plus\s+besoin|c['’]est\s+bon|"
+    r"annule[rz]?|tant\s+pis|ça\s+ira|ca\s+ira|en\s+fait\s+non)\b", re.IGNORECASE)
 #: "s'il vous plaît", "s'il te plait", "si vous plait" (accents already stripped).
 PLEASE = re.compile(r"\bs\W*il\s+(?:vous|te)\s+pla[iî]t\b|\bsi\s+vous\s+plait\b")
 
@@ -149,3 +155,9 @@ class ActionAnswerDeny(Action):
         else:
             dispatcher.utter_message(response="utter_deny_ok")
         return []
+
+
+def takes_back(text: str) -> bool:
+    """Whether ``text`` takes a request back (:data:`CHANGE_OF_MIND`) without giving an
+    e-mail address instead ("finalement voici mon mail : ..." gives one)."""
+    return bool(CHANGE_OF_MIND.search(text)) and "@" not in text

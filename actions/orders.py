@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.config import load_settings
 from actions.lookup_limit import OrderLookupLimit
 from actions.models import Order, OrderStatus
+from actions.offers import takes_back
 from actions.order_numbers import (
     canonical_order_number,
     normalize_email,
@@ -68,6 +69,18 @@ def delivery_window(shipped_at: datetime) -> tuple[date, date]:
 def lookups_blocked(tracker: Tracker) -> bool:
     """Whether this conversation had :data:`MAX_FAILED_LOOKUPS` failed verifications."""
     return int(tracker.get_slot("order_lookup_failures") or 0) >= MAX_FAILED_LOOKUPS
+
+
+def gives_up(tracker: Tracker) -> bool:
+    """Whether the latest message takes the order lookup back ("laisse tomber, en fait je
+    voudrais savoir si vous livrez au Canada": :func:`actions.offers.takes_back`) without
+    giving an order number or an e-mail address. QA pass 8: the question was answered, then
+    the e-mail was asked for again."""
+    message = tracker.latest_message or {}
+    if any(entity.get("entity") in ("order_number", "email")
+           for entity in message.get("entities") or []):
+        return False
+    return takes_back(str(message.get("text") or ""))
 
 
 def recent_lookups(events: list[dict[str, Any]], now: float) -> int:
@@ -128,8 +141,11 @@ class ValidateOrderStatusForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """No question at all once lookups are blocked in this conversation."""
-        if lookups_blocked(tracker):
+        """No question at all once lookups are blocked in this conversation, nor once the
+        customer gives the lookup up while it asks (:func:`gives_up`): the form ends and
+        ``action_check_order_status`` says it stopped."""
+        if lookups_blocked(tracker) or (tracker.get_slot("requested_slot")
+                                        and gives_up(tracker)):
             return []
         return domain_slots
 
@@ -252,7 +268,8 @@ class ActionCheckOrderStatus(Action):
         number = tracker.get_slot("order_number")
         email = tracker.get_slot("order_email")
         if not number or not email:
-            dispatcher.utter_message(response="utter_order_lookup_incomplete")
+            dispatcher.utter_message(response="utter_order_form_stopped" if gives_up(tracker)
+                                     else "utter_order_lookup_incomplete")
             return reset
 
         try:

@@ -83,6 +83,20 @@ def test_the_number_the_customer_corrects_to_is_looked_up(bot) -> None:
     assert any("200043" in text and "expédiée" in text for text in replies), replies
 
 
+def test_a_question_that_gives_the_lookup_up_is_answered_and_ends_it(bot) -> None:
+    """QA pass 8: the question was answered, then the e-mail was asked for again."""
+    bot.texts("e2e-give-up", "où en est ma commande 104522 ?")
+
+    replies = bot.texts("e2e-give-up", "laisse tomber, en fait je voudrais savoir si vous "
+                                       "livrez au Canada")
+
+    text = " ".join(replies)
+    assert "monde entier" in text and "j'arrête la recherche" in text, replies
+    assert "adresse e-mail" not in text
+    # Nothing of that lookup is kept: a new lookup asks for the number.
+    assert any("numéro" in reply for reply in bot.texts("e2e-give-up", "où en est ma commande ?"))
+
+
 def test_the_http_api_needs_the_token(bot) -> None:
     assert requests.get(f"{bot.url}/status", timeout=10).status_code == 401
     assert requests.get(f"{bot.url}/status", params={"token": bot.token}, timeout=10).ok

@@ -216,6 +216,35 @@ async def test_a_blocked_conversation_is_asked_nothing() -> None:
                                       make_tracker(), {}) == ["order_number", "order_email"]
 
 
+GIVE_UP = "laisse tomber, en fait je voudrais savoir si vous livrez au Canada"
+
+
+async def test_giving_the_lookup_up_while_it_asks_ends_the_form() -> None:
+    """QA pass 8: the question was answered, then the e-mail was asked for again."""
+    form = ValidateOrderStatusForm()
+    slots = ["order_number", "order_email"]
+    asking = make_tracker(requested_slot="order_email", order_number="104522")
+    asking.latest_message.update(text=GIVE_UP, intent={"name": "faq"})
+    assert await form.required_slots(slots, CollectingDispatcher(), asking, {}) == []
+
+    # The same words when the lookup starts, or with a number given: the form goes on.
+    starting = make_tracker()
+    starting.latest_message.update(text=GIVE_UP)
+    assert await form.required_slots(slots, CollectingDispatcher(), starting, {}) == slots
+    renumbered = make_tracker(requested_slot="order_email")
+    renumbered.latest_message.update(
+        text="finalement c'est la 104523",
+        entities=[{"entity": "order_number", "value": "104523"}])
+    assert await form.required_slots(slots, CollectingDispatcher(), renumbered, {}) == slots
+
+    dispatcher = CollectingDispatcher()
+    done = make_tracker(order_number="104522")
+    done.latest_message.update(text=GIVE_UP)
+    events = await ActionCheckOrderStatus(orders=None).run(dispatcher, done, {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_order_form_stopped"]
+    assert SlotSet("order_number", None) in events
+
+
 async def test_lookups_are_rate_limited_per_conversation(repository, make_order_row) -> None:
     repository.upsert([make_order_row()])
     now = time.time()
