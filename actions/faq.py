@@ -183,6 +183,21 @@ def other_questions(latest_message: dict[str, Any]) -> list[str]:
     return found
 
 
+def utter_answers(dispatcher: CollectingDispatcher, keys: list[str]) -> None:
+    """Answer the FAQ questions ``keys`` (known ``faq/<key>`` keys, reading order) after
+    naming their topics: ``utter_faq_answers`` for two or more (at most
+    :data:`MAX_ANSWERS` answered), ``utter_faq_first_topic`` for one (the message asked
+    something else too, answered next). Nothing for ``[]``."""
+    answered = keys[:MAX_ANSWERS]
+    if len(answered) > 1:
+        dispatcher.utter_message(response="utter_faq_answers", topics=topic_list(answered))
+    elif answered:
+        dispatcher.utter_message(response="utter_faq_first_topic",
+                                 first_topic=FAQ_TOPIC_TITLES[answered[0]])
+    for key in answered:
+        dispatcher.utter_message(response=f"utter_{RETRIEVAL_INTENT}/{key}")
+
+
 class ActionAnswerFaqTwoTopics(Action):
     """Answers a message that asks two (or more) questions (intent ``faq_two_topics``).
 
@@ -210,11 +225,7 @@ class ActionAnswerFaqTwoTopics(Action):
         asked = question_keys(tracker.latest_message)
         others = other_questions(tracker.latest_message)
         if len(asked) > 1:
-            answered = asked[:MAX_ANSWERS]
-            dispatcher.utter_message(response="utter_faq_answers",
-                                     topics=topic_list(answered))
-            for key in answered:
-                dispatcher.utter_message(response=f"utter_{RETRIEVAL_INTENT}/{key}")
+            utter_answers(dispatcher, asked)
         else:
             keys = asked or candidate_keys(tracker.latest_message)
             if not keys:

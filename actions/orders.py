@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.config import load_settings
+from actions.faq import question_keys, utter_answers
 from actions.lookup_limit import OrderLookupLimit
 from actions.models import Order, OrderStatus
 from actions.offers import takes_back
@@ -34,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 #: Invalid answers to the form's questions before the bot stops asking.
 MAX_FORM_ATTEMPTS = 3
+#: Intents of a message about an order that may ask an FAQ question too (``faq_questions``:
+#: ``components.intent_faq_classifier``, ``order_intents``).
+ORDER_INTENTS = frozenset({"check_order_status", "inform"})
 #: Failed verifications (unknown number or wrong e-mail) after which a conversation gets no
 #: further lookups: guessing other customers' orders must not pay off.
 MAX_FAILED_LOOKUPS = 3
@@ -133,6 +137,19 @@ class ValidateOrderStatusForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_order_status_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Validate the slots the message gives, after answering the FAQ questions a message
+        about the order asks too ("commande 104501, elle en est où ? et vous livrez en
+        Guadeloupe ?": ``faq_questions`` on a ``check_order_status`` or ``inform`` message,
+        :data:`ORDER_INTENTS`; QA pass 8: the question was lost). The form then goes on:
+        the next question, or the order's status."""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in ORDER_INTENTS:
+            utter_answers(dispatcher, question_keys(tracker.latest_message))
+        return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(
         self,

@@ -106,7 +106,11 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
     - ``other_questions`` with ``faq_questions``, when the message (FAQ or one of the
       ``other_question_intents``) asks an FAQ question and also a question of one of the
       ``other_question_intents`` (``["product_question"]`` for "vous livrez en Suisse ? et
-      c'est de l'argent 925 ?"): the bot answers the first and does not drop the other.
+      c'est de l'argent 925 ?"): the bot answers the first and does not drop the other;
+    - ``faq_questions`` for a message about an order (``order_intents``: "commande 104501,
+      elle en est où ? et vous livrez en Guadeloupe ?") that also asks FAQ questions: their
+      keys, answered by the order form's validation before it goes on (QA pass 8: the
+      question was lost); the intent is unchanged.
     """
 
     @classmethod
@@ -131,6 +135,9 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
             # Intents the bot answers that a question of such a message may have too, at
             # least as likely (``other_questions``).
             "other_question_intents": ["product_question", "change_order"],
+            # Intents about an order (its status, a number given) whose message may ask an
+            # FAQ question too: ``faq_questions`` then holds the FAQ questions' keys.
+            "order_intents": ["check_order_status", "inform"],
             # Below this probability of its best label, a message is also split at any "et"
             # and after its last "?" (``question_spans(broad=True)``): QA pass 8, "Mon code
             # promo ne marche pas et la page de paiement plante" lost a question. Above it,
@@ -385,9 +392,15 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
                     message.set(FAQ_QUESTIONS, keys, add_to_output=True)
                 if keys and others:
                     message.set(OTHER_QUESTIONS, others, add_to_output=True)
+            elif intents[0][0] in self.config["order_intents"]:
+                keys, others = self._question_labels(
+                    message, other_intents=self.config["order_intents"])
+                if keys and intents[0][0] in others:
+                    message.set(FAQ_QUESTIONS, keys, add_to_output=True)
         return messages
 
     def _question_labels(self, message: Message, unsure_label: str | None = None,
+                         other_intents: list[str] | None = None,
                          ) -> tuple[list[str], list[str]]:
         """The labels of the questions of a message asking two or more, in reading order,
         without repeats: ``(faq_keys, other_intents)``, e.g. ``(["faq/worldwide_shipping",
@@ -402,6 +415,8 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
         split is kept only if one of its questions has that label (the split must explain
         the whole message's best reading: "J'ai commandé il y a un mois et le suivi ne bouge
         plus" is about a parcel not received, not delivery times plus tracking).
+        ``other_intents``: the intents other than FAQ a question may have (default
+        ``other_question_intents``).
         """
         text = message.get(TEXT) or ""
         spans = question_spans(text)
@@ -415,6 +430,8 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
             return [], []
         retrieval_intent = self.config["retrieval_intent"]
         min_confidence = self.config["question_min_confidence"]
+        allowed = (self.config["other_question_intents"] if other_intents is None
+                   else other_intents)
         scores = self._scores(self._weigh(*blocks))
         keys: list[str] = []
         others: list[str] = []
@@ -423,8 +440,7 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
             intent, confidence = intents[0]
             if intent == retrieval_intent and ranking and ranking[0][1] >= min_confidence:
                 label, labels = ranking[0][0], keys
-            elif (intent in self.config["other_question_intents"]
-                  and confidence >= min_confidence):
+            elif intent in allowed and confidence >= min_confidence:
                 label, labels = intent, others
             else:
                 return [], []

@@ -93,6 +93,19 @@ def test_an_faq_question_and_one_no_faq_answers_are_both_replied_to(bot, text: s
     assert [b["payload"] for b in messages[-1].get("buttons") or []] == ["/request_human"]
 
 
+def test_an_faq_question_asked_with_an_order_lookup_is_answered_then_the_lookup_goes_on(
+        bot) -> None:
+    # QA pass 8: the second question was lost.
+    replies = bot.texts("order-faq", "commande 104530, elle en est où ? et vous livrez en "
+                                     "Guadeloupe ?")
+
+    assert replies[0] == "Je réponds d'abord à votre question sur le sujet « Pays livrés »."
+    assert "monde entier" in replies[1]
+    assert "adresse e-mail" in replies[-1]
+    assert any("en cours de traitement" in reply
+               for reply in bot.texts("order-faq", "luc.martin@example.com"))
+
+
 def test_a_yes_to_nothing_asks_what_the_customer_needs(bot) -> None:
     bot.texts("yes-nothing", "merci beaucoup")
     replies = bot.texts("yes-nothing", "oui")

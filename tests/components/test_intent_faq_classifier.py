@@ -18,7 +18,8 @@ from scipy.sparse import coo_matrix
 from components.intent_faq_classifier import IntentFaqClassifier, split_probabilities
 
 #: Toy vocabulary of a featurizer: one column per word.
-VOCABULARY = ["livraison", "délai", "retour", "renvoyer", "bonjour", "salut", "argent", "925"]
+VOCABULARY = ["livraison", "délai", "retour", "renvoyer", "bonjour", "salut", "argent", "925",
+              "commande", "statut"]
 
 
 def message(text: str, intent: str | None = None, key: str | None = None) -> Message:
@@ -176,6 +177,24 @@ def test_an_faq_question_asked_with_a_product_question_keeps_both(storage) -> No
     # A question that is neither (a greeting) leaves the message whole.
     [greeting] = classifier.process([message("bonjour salut ? délai livraison ?")])
     assert greeting.get("faq_questions") is None
+
+
+def test_an_faq_question_asked_about_an_order_gets_its_key_and_keeps_the_intent(
+        storage) -> None:
+    data = training_data()
+    orders = [message(t, "check_order_status") for t in
+              ["commande statut", "statut commande ?", "commande ?", "statut"]]
+    classifier, _ = trained(storage, TrainingData(
+        training_examples=[*data.training_examples, *orders], responses=data.responses))
+
+    [parsed] = classifier.process([message("statut commande ? et délai ?")])
+    assert parsed.get("intent")["name"] == "check_order_status"
+    assert parsed.get("faq_questions") == ["faq/delivery_time"]
+    assert parsed.get("other_questions") is None
+    # One question about the order, or two about it: no FAQ key.
+    for text in ("statut commande ?", "statut commande ? et commande ?"):
+        [alone] = classifier.process([message(text)])
+        assert alone.get("faq_questions") is None, text
 
 
 def test_a_loaded_classifier_predicts_exactly_like_the_trained_one(storage) -> None:
