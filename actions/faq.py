@@ -58,6 +58,30 @@ FAQ_TOPIC_TITLES = {
 }
 
 
+def intent_of(user_event: dict[str, Any]) -> str:
+    """Intent of a user event, with the FAQ key for retrieval intents (``faq/return_fees``);
+    ``""`` when unknown."""
+    parse = user_event.get("parse_data") or {}
+    name = str((parse.get("intent") or {}).get("name") or "")
+    selector = (parse.get("response_selector") or {}).get(name) or {}
+    key = (selector.get("response") or {}).get("intent_response_key")
+    if key and str(key).startswith(name + "/"):
+        return str(key)
+    return name
+
+
+def faq_key_of(user_event: dict[str, Any]) -> str | None:
+    """The FAQ topic a user event asked (``faq/<key>``) or picked (``choose_faq``), or None."""
+    intent = intent_of(user_event)
+    if intent.startswith("faq/"):
+        return intent.split("/", 1)[1]
+    if intent == "choose_faq":
+        for entity in (user_event.get("parse_data") or {}).get("entities") or []:
+            if entity.get("entity") == "faq_key":
+                return str(entity.get("value"))
+    return None
+
+
 def choice_button(key: str) -> dict[str, str]:
     """Button that answers FAQ topic ``key`` when clicked (intent ``choose_faq``)."""
     payload = "/choose_faq" + json.dumps({"faq_key": key}, separators=(",", ":"))
@@ -196,6 +220,30 @@ def utter_answers(dispatcher: CollectingDispatcher, keys: list[str]) -> None:
                                  first_topic=FAQ_TOPIC_TITLES[answered[0]])
     for key in answered:
         dispatcher.utter_message(response=f"utter_{RETRIEVAL_INTENT}/{key}")
+
+
+class ActionAnswerFollowUp(Action):
+    """Answers a short follow-up to an FAQ answer ("et au Burkina ?" after worldwide
+    shipping) with that topic's answer again, after ``utter_faq_follow_up`` names the topic
+    (it may not be what the customer meant: the reply says so). Predicted by
+    ``components.follow_up_policy.FollowUpPolicy`` only after a message the bot answered
+    with an FAQ; the topic is read again from that message (:func:`faq_key_of`).
+    Without one it asks to rephrase (``utter_default``)."""
+
+    def name(self) -> str:
+        return "action_answer_follow_up"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        users = [event for event in tracker.events if event.get("event") == "user"]
+        key = faq_key_of(users[-2]) if len(users) > 1 else None
+        if key not in FAQ_TOPIC_TITLES:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        dispatcher.utter_message(response="utter_faq_follow_up", topic=FAQ_TOPIC_TITLES[key])
+        dispatcher.utter_message(response=f"utter_{RETRIEVAL_INTENT}/{key}")
+        return []
 
 
 class ActionAnswerFaqTwoTopics(Action):

@@ -40,6 +40,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.config import Settings, load_settings
+from actions.faq import faq_key_of, intent_of
 from actions.handoff_repository import HandoffRepository, transcript_from_events
 from actions.helpdesk import HelpdeskWebhook, deliver, deliver_pending
 from actions.models import Handoff
@@ -79,30 +80,6 @@ SUMMARY_QUOTE_CHARS = 160
 
 def _user_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [event for event in events if event.get("event") == "user"]
-
-
-def intent_of(user_event: dict[str, Any]) -> str:
-    """Intent of a user event, with the FAQ key for retrieval intents (``faq/return_fees``);
-    ``""`` when unknown."""
-    parse = user_event.get("parse_data") or {}
-    name = str((parse.get("intent") or {}).get("name") or "")
-    selector = (parse.get("response_selector") or {}).get(name) or {}
-    key = (selector.get("response") or {}).get("intent_response_key")
-    if key and str(key).startswith(name + "/"):
-        return str(key)
-    return name
-
-
-def faq_key_of(user_event: dict[str, Any]) -> str | None:
-    """The FAQ topic a user event asked (``faq/<key>``) or picked (``choose_faq``), or None."""
-    intent = intent_of(user_event)
-    if intent.startswith("faq/"):
-        return intent.split("/", 1)[1]
-    if intent == "choose_faq":
-        for entity in (user_event.get("parse_data") or {}).get("entities") or []:
-            if entity.get("entity") == "faq_key":
-                return str(entity.get("value"))
-    return None
 
 
 def events_before_handoff(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -106,6 +106,36 @@ def test_an_faq_question_asked_with_an_order_lookup_is_answered_then_the_lookup_
                for reply in bot.texts("order-faq", "luc.martin@example.com"))
 
 
+FOLLOW_UP_LINE = "Si votre question porte toujours sur le sujet « {} », voici ce que je peux vous dire :"
+
+
+@pytest.mark.parametrize("question, follow_up, topic, fact", [
+    ("Bonjour, est-ce que vous expédiez en Côte d'Ivoire ?", "et au Burkina ?",
+     "Pays livrés", "monde entier"),
+    ("Vous avez une boutique à Lyon ? J'aimerais voir les bijoux avant d'acheter",
+     "dommage. et à Paris ?", "Magasins physiques", "uniquement en ligne"),
+])
+def test_a_short_follow_up_to_an_faq_answer_gets_that_answer_again(
+        bot, question: str, follow_up: str, topic: str, fact: str) -> None:
+    # QA pass 10: "et au Burkina ?" alone is out of scope.
+    sender = "follow-up-" + topic
+    bot.texts(sender, question)
+
+    replies = bot.texts(sender, follow_up)
+
+    assert replies[0] == FOLLOW_UP_LINE.format(topic)
+    assert fact in replies[1]
+
+
+def test_another_subject_after_an_faq_answer_is_not_read_as_a_follow_up(bot) -> None:
+    bot.texts("follow-up-other", "Vous livrez en Belgique ?")
+
+    replies = bot.texts("follow-up-other", "vous vendez aussi des montres connectées ?")
+
+    assert not any(reply.startswith("Si votre question porte toujours") for reply in replies)
+    assert "monde entier" not in " ".join(replies)
+
+
 def test_a_yes_to_nothing_asks_what_the_customer_needs(bot) -> None:
     bot.texts("yes-nothing", "merci beaucoup")
     replies = bot.texts("yes-nothing", "oui")

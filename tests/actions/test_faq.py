@@ -16,6 +16,7 @@ from actions.faq import (
     OTHER_QUESTION_RESPONSES,
     ActionAnswerFaqChoice,
     ActionAnswerFaqTwoTopics,
+    ActionAnswerFollowUp,
     ActionClarifyFaq,
     candidate_keys,
     choice_button,
@@ -216,3 +217,32 @@ async def test_two_topics_with_one_known_topic_just_answer_it() -> None:
         {"intent_response_key": "faq/delivery_time", "confidence": 0.55}]}}}
     await ActionAnswerFaqTwoTopics().run(dispatcher, tracker(message), {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_faq/delivery_time"]
+
+
+def user_event(intent: str, key: str | None = None) -> dict:
+    selector = {"faq": {"response": {"intent_response_key": key}}} if key else {}
+    return {"event": "user", "parse_data": {"intent": {"name": intent},
+                                            "response_selector": selector}}
+
+
+async def test_a_follow_up_gets_the_previous_messages_topic_named_then_answered() -> None:
+    events = [user_event("faq", "faq/worldwide_shipping"), {"event": "bot"},
+              user_event("out_of_scope")]
+    dispatcher = CollectingDispatcher()
+
+    await ActionAnswerFollowUp().run(
+        dispatcher, Tracker("t", {}, {}, events, False, None, {}, "action_listen"), {})
+
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_faq_follow_up", "utter_faq/worldwide_shipping"]
+    assert dispatcher.messages[0]["topic"] == "Pays livrés"
+
+
+async def test_a_follow_up_without_an_faq_before_asks_to_rephrase() -> None:
+    dispatcher = CollectingDispatcher()
+    events = [user_event("greet"), user_event("out_of_scope")]
+
+    await ActionAnswerFollowUp().run(
+        dispatcher, Tracker("t", {}, {}, events, False, None, {}, "action_listen"), {})
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_default"]

@@ -1,0 +1,151 @@
+"""A short follow-up to an FAQ answer gets that topic's answer again, not "hors sujet".
+
+The NLU reads each message alone. After "Vous expédiez en Côte d'Ivoire ?" (answered: worldwide
+shipping), "et au Burkina ?" is out of scope on its own, and "j'avais pris l'express je crois"
+after the customs answer is "je ne sais pas" (QA pass 10: 30 of 65 wrong replies were
+follow-ups the bot read without the previous turn). The classifier's FAQ ranking of such a
+message still puts the previous topic first ("et au Burkina ?": worldwide shipping 0.95,
+given it is an FAQ question), so :class:`FollowUpPolicy` reads it in context: when a short
+message the bot would not answer (see :func:`follow_up_key`) comes right after an FAQ answer
+and has that answer's topic first in its ranking (or among the first three after "et",
+"pareil", "ou"...), the bot predicts ``action_answer_follow_up``, which names the topic and
+gives its answer again. Other messages are left to the rules.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+#: Words opening a message that continues the previous question ("et au Burkina ?", "pareil
+#: pour le Maroc ?", "ou en express ?"), on the lower-case text.
+FOLLOW_UP_CUE = re.compile(
+    r"\s*(?:et|ou|mais|donc|alors|sinon|pareil|idem|même|aussi|c['’]est\s+pareil)\b",
+    re.IGNORECASE)
+WORD = re.compile(r"\w+")
+
+
+def faq_answer_key(user: UserUttered) -> str | None:
+    """The FAQ key (``faq/<key>``) a user message got answered with: its intent is the
+    retrieval intent ``faq`` (not ``faq_clarify``, which asked back) and the selector chose
+    that key; None otherwise."""
+    parse = user.parse_data or {}
+    if (parse.get("intent") or {}).get("name") != "faq":
+        return None
+    response = ((parse.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    key = response.get("intent_response_key")
+    return str(key) if key and str(key).startswith("faq/") else None
+
+
+def follow_up_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str | None:
+    """The FAQ key whose answer the latest message follows up, or None.
+
+    All of: no form active; the latest message (at most ``max_words`` words) has one of the
+    ``intents`` the bot would not answer (``nlu_fallback``, ``out_of_scope``,
+    ``product_question``, and ``dont_know`` below ``max_dont_know_confidence``: a clear "je
+    ne sais pas" keeps its reply); the message before it was an FAQ question the bot
+    answered (``utter_faq``) with key K; and K is the first key of the latest message's FAQ
+    ranking, or among the first ``cue_ranks`` when the message opens with
+    :data:`FOLLOW_UP_CUE`. "et au Burkina ?" after worldwide shipping -> that key; "vous
+    vendez des montres ?" after it -> None (other keys first, no cue).
+    """
+    if tracker.active_loop_name:
+        return None
+    users = [event for event in tracker.events if isinstance(event, UserUttered)]
+    if len(users) < 2:
+        return None
+    latest = users[-1]
+    intent = latest.intent or {}
+    name = intent.get("name")
+    if name not in config["intents"]:
+        return None
+    if name == "dont_know" and (intent.get("confidence") or 0.0) >= config[
+            "max_dont_know_confidence"]:
+        return None
+    text = latest.text or ""
+    if len(WORD.findall(text)) > config["max_words"]:
+        return None
+    key = faq_answer_key(users[-2])
+    if key is None or not _answered(tracker, users[-2]):
+        return None
+    ranking = ((latest.parse_data.get("response_selector") or {}).get("faq") or {}).get(
+        "ranking") or []
+    keys = [item.get("intent_response_key") for item in ranking]
+    ranks = config["cue_ranks"] if FOLLOW_UP_CUE.match(text) else 1
+    return key if key in keys[:ranks] else None
+
+
+def _answered(tracker: DialogueStateTracker, user: UserUttered) -> bool:
+    """Whether the bot ran ``utter_faq`` after ``user`` (and before the next message)."""
+    events = list(tracker.events)
+    start = next(i for i, event in enumerate(events) if event is user)
+    for event in events[start + 1:]:
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, ActionExecuted) and event.action_name == "utter_faq":
+            return True
+    return False
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
+)
+class FollowUpPolicy(Policy):
+    """Predicts ``action`` (``action_answer_follow_up``) for a follow-up to an FAQ answer
+    (:func:`follow_up_key`), then ``action_listen``; abstains (all zeros) otherwise.
+
+    Its ``priority`` is above the RulePolicy's (4), which predicts the out-of-scope reply or
+    the request to rephrase with the same confidence (1.0). Nothing is learned from the
+    stories: ``train`` only stores the configuration.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "priority": 5,
+            "action": "action_answer_follow_up",
+            "intents": ["nlu_fallback", "out_of_scope", "product_question", "dont_know"],
+            "max_dont_know_confidence": 0.8,
+            "max_words": 10,
+            "cue_ranks": 3,
+        }
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage,
+                 resource: Resource, execution_context: ExecutionContext,
+                 featurizer: Any = None) -> None:
+        super().__init__(config, model_storage, resource, execution_context, featurizer)
+
+    def train(self, training_trackers: list[Any], domain: Domain,
+              **kwargs: Any) -> Resource:
+        """Nothing to learn; writes an empty marker so the model stores a resource."""
+        with self._model_storage.write_to(self._resource) as path:
+            (path / "follow_up_policy.txt").write_text("no learned state\n")
+        return self._resource
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        """``action`` with confidence 1.0 right after a follow-up message, ``action_listen``
+        right after ``action``; all zeros otherwise."""
+        probabilities = self._default_predictions(domain)
+        action = self.config["action"]
+        if tracker.latest_action_name == action:
+            probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
+        elif (tracker.latest_action_name == ACTION_LISTEN_NAME
+              and follow_up_key(tracker, self.config) is not None):
+            probabilities[domain.index_for_action(action)] = 1.0
+        return self._prediction(probabilities)

@@ -1,0 +1,115 @@
+"""Which messages :class:`components.follow_up_policy.FollowUpPolicy` reads as follow-ups to an
+FAQ answer, on trackers built from events (no model)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from components.follow_up_policy import FollowUpPolicy, follow_up_key
+
+CONFIG = FollowUpPolicy.get_default_config()
+DOMAIN = Domain.from_yaml("""
+version: "3.1"
+intents: [faq, out_of_scope, dont_know, greet]
+actions: [action_answer_follow_up]
+responses:
+  utter_faq/worldwide_shipping: [{text: "monde entier"}]
+  utter_out_of_scope: [{text: "hors sujet"}]
+""")
+
+
+def user(text: str, intent: str, confidence: float = 0.9, key: str | None = None,
+         ranking: list[str] | None = None) -> UserUttered:
+    """A user message as the NLU parses it: ``key`` is the selector's answer (for ``faq``),
+    ``ranking`` the FAQ keys best first."""
+    selector: dict[str, Any] = {"ranking": [{"intent_response_key": k, "confidence": 0.5}
+                                            for k in ranking or []]}
+    if key:
+        selector["response"] = {"intent_response_key": key}
+    parse = {"intent": {"name": intent, "confidence": confidence},
+             "response_selector": {"faq": selector}, "text": text, "entities": []}
+    return UserUttered(text, parse.get("intent"), [], parse_data=parse)
+
+
+def tracker(*events: Any) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events("c", [ActionExecuted(ACTION_LISTEN_NAME), *events])
+
+
+ANSWERED = (user("vous livrez en Côte d'Ivoire ?", "faq", key="faq/worldwide_shipping"),
+            ActionExecuted("utter_faq"), ActionExecuted(ACTION_LISTEN_NAME))
+
+
+def test_a_short_message_ranking_the_answered_topic_first_follows_it_up() -> None:
+    latest = user("et au Burkina ?", "out_of_scope", ranking=["faq/worldwide_shipping"])
+    assert follow_up_key(tracker(*ANSWERED, latest), CONFIG) == "faq/worldwide_shipping"
+
+
+@pytest.mark.parametrize("text, ranking, expected", [
+    # After "et", "pareil"...: the topic may be second or third.
+    ("pareil pour le Maroc ?", ["faq/photo_upload", "faq/worldwide_shipping"],
+     "faq/worldwide_shipping"),
+    # Without a cue it must come first.
+    ("vous vendez des montres ?", ["faq/bulk_discount", "faq/worldwide_shipping"], None),
+    ("et à Paris ?", ["faq/a", "faq/b", "faq/c", "faq/worldwide_shipping"], None),
+])
+def test_a_cue_lets_the_answered_topic_come_later_in_the_ranking(
+        text: str, ranking: list[str], expected: str | None) -> None:
+    latest = user(text, "out_of_scope", ranking=ranking)
+    assert follow_up_key(tracker(*ANSWERED, latest), CONFIG) == expected
+
+
+def test_no_follow_up_without_an_faq_answer_just_before() -> None:
+    latest = user("et au Burkina ?", "out_of_scope", ranking=["faq/worldwide_shipping"])
+    greeting = (user("bonjour", "greet"), ActionExecuted("utter_greet"),
+                ActionExecuted(ACTION_LISTEN_NAME))
+    assert follow_up_key(tracker(*greeting, latest), CONFIG) is None
+    # Asked back (faq_clarify), not answered.
+    asked = (user("frais ?", "faq_clarify", key="faq/worldwide_shipping"),
+             ActionExecuted("action_clarify_faq"), ActionExecuted(ACTION_LISTEN_NAME))
+    assert follow_up_key(tracker(*asked, latest), CONFIG) is None
+    # Answered two messages ago, another message since.
+    assert follow_up_key(tracker(*ANSWERED, *greeting, latest), CONFIG) is None
+
+
+def test_a_message_the_bot_answers_or_a_long_one_or_a_form_is_left_alone() -> None:
+    ranking = ["faq/worldwide_shipping"]
+    assert follow_up_key(tracker(*ANSWERED, user("salut", "greet", ranking=ranking)),
+                         CONFIG) is None
+    assert follow_up_key(tracker(*ANSWERED, user(
+        "je ne sais pas", "dont_know", confidence=0.99, ranking=ranking)), CONFIG) is None
+    assert follow_up_key(tracker(*ANSWERED, user(
+        "j'avais pris l'express je crois", "dont_know", confidence=0.45, ranking=ranking)),
+        CONFIG) == "faq/worldwide_shipping"
+    long_text = "et " + " ".join(["mot"] * CONFIG["max_words"])
+    assert follow_up_key(tracker(*ANSWERED, user(long_text, "out_of_scope", ranking=ranking)),
+                         CONFIG) is None
+    assert follow_up_key(tracker(*ANSWERED, ActiveLoop("order_status_form"), user(
+        "et au Burkina ?", "out_of_scope", ranking=ranking)), CONFIG) is None
+
+
+def test_the_policy_predicts_the_follow_up_action_then_listens(tmp_path) -> None:
+    policy = FollowUpPolicy.create(CONFIG, LocalModelStorage(tmp_path), Resource("follow_up"),
+                                   ExecutionContext(GraphSchema({})))
+    follow_up = tracker(*ANSWERED, user("et au Burkina ?", "out_of_scope",
+                                        ranking=["faq/worldwide_shipping"]))
+
+    prediction = policy.predict_action_probabilities(follow_up, DOMAIN)
+    assert DOMAIN.action_names_or_texts[prediction.max_confidence_index] == \
+        "action_answer_follow_up"
+    assert prediction.max_confidence == 1.0
+
+    follow_up.update(ActionExecuted("action_answer_follow_up"))
+    after = policy.predict_action_probabilities(follow_up, DOMAIN)
+    assert DOMAIN.action_names_or_texts[after.max_confidence_index] == ACTION_LISTEN_NAME
+
+    other = tracker(*ANSWERED, user("bonjour", "greet"))
+    assert policy.predict_action_probabilities(other, DOMAIN).max_confidence == 0.0
