@@ -46,7 +46,7 @@ from actions.helpdesk import HelpdeskWebhook, deliver, deliver_pending
 from actions.models import Handoff
 from actions.offers import takes_back
 from actions.order_numbers import normalize_email
-from actions.orders import MAX_FAILED_LOOKUPS, VERIFIED_ORDER_SLOT, first_text
+from actions.orders import MAX_FAILED_LOOKUPS, first_text, verified_pair
 from actions.support_hours import SupportHours, french_day
 
 logger = logging.getLogger(__name__)
@@ -134,19 +134,6 @@ def last_slot_value(events: list[dict[str, Any]], slot: str) -> str | None:
             value = event["value"]
             return str(value[0] if isinstance(value, list) else value)
     return None
-
-
-def verified_pair(tracker: Tracker) -> tuple[str, str] | None:
-    """The order number and e-mail a successful lookup verified in the conversation (slot
-    ``verified_order``, see :data:`actions.orders.VERIFIED_ORDER_SLOT`), or ``None``."""
-    value = tracker.get_slot(VERIFIED_ORDER_SLOT)
-    if not isinstance(value, dict):
-        value = next((event.get("value") for event in reversed(tracker.events)
-                      if event.get("event") == "slot"
-                      and event.get("name") == VERIFIED_ORDER_SLOT), None)
-    if not isinstance(value, dict) or not value.get("order_number") or not value.get("email"):
-        return None
-    return str(value["order_number"]), str(value["email"]).strip().lower()
 
 
 def contact_email(tracker: Tracker) -> str | None:

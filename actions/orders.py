@@ -7,6 +7,7 @@ both match (privacy); an unknown number and a wrong e-mail get the same reply.
 from __future__ import annotations
 
 import asyncio
+import re
 import logging
 import time
 from datetime import date, datetime, timedelta, timezone
@@ -35,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 #: Invalid answers to the form's questions before the bot stops asking.
 MAX_FORM_ATTEMPTS = 3
+#: "une autre commande", "mon autre commande": not the order just looked up.
+ANOTHER_ORDER = re.compile(r"\bautres?\b", re.IGNORECASE)
 #: Intents of a message about an order that may ask an FAQ question too (``faq_questions``:
 #: ``components.intent_faq_classifier``, ``order_intents``).
 ORDER_INTENTS = frozenset({"check_order_status", "inform"})
@@ -75,6 +78,29 @@ def lookups_blocked(tracker: Tracker) -> bool:
     return int(tracker.get_slot("order_lookup_failures") or 0) >= MAX_FAILED_LOOKUPS
 
 
+def reused_order(tracker: Tracker) -> tuple[str, str] | None:
+    """The order a question asks about again right after its status was given: ``(number,
+    e-mail)`` of the order the conversation verified (:func:`verified_pair`), or None.
+
+    Only for a ``check_order_status`` message without an order number ("vous pouvez me
+    donner le numéro de suivi ?", QA pass 10: the bot asked for the order number again),
+    sent right after ``action_check_order_status`` replied, not about "une autre commande",
+    and while no number waits in the form (a failed lookup keeps the one typed).
+    """
+    latest = tracker.latest_message or {}
+    if ((latest.get("intent") or {}).get("name") != "check_order_status"
+            or next(tracker.get_latest_entity_values("order_number"), None)
+            or tracker.get_slot("order_number")
+            or ANOTHER_ORDER.search(latest.get("text") or "")):
+        return None
+    users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
+    before = [event.get("name") for event in tracker.events[:users[-1] if users else 0]
+              if event.get("event") == "action" and event.get("name") != "action_listen"]
+    if not before or before[-1] != "action_check_order_status":
+        return None
+    return verified_pair(tracker)
+
+
 def gives_up(tracker: Tracker) -> bool:
     """Whether the latest message takes the order lookup back ("laisse tomber, en fait je
     voudrais savoir si vous livrez au Canada": :func:`actions.offers.takes_back`) without
@@ -85,6 +111,19 @@ def gives_up(tracker: Tracker) -> bool:
            for entity in message.get("entities") or []):
         return False
     return takes_back(str(message.get("text") or ""))
+
+
+def verified_pair(tracker: Tracker) -> tuple[str, str] | None:
+    """The order number and e-mail a successful lookup verified in the conversation (slot
+    ``verified_order``, see :data:`actions.orders.VERIFIED_ORDER_SLOT`), or ``None``."""
+    value = tracker.get_slot(VERIFIED_ORDER_SLOT)
+    if not isinstance(value, dict):
+        value = next((event.get("value") for event in reversed(tracker.events)
+                      if event.get("event") == "slot"
+                      and event.get("name") == VERIFIED_ORDER_SLOT), None)
+    if not isinstance(value, dict) or not value.get("order_number") or not value.get("email"):
+        return None
+    return str(value["order_number"]), str(value["email"]).strip().lower()
 
 
 def recent_lookups(events: list[dict[str, Any]], now: float) -> int:
@@ -165,6 +204,14 @@ class ValidateOrderStatusForm(FormValidationAction):
                                         and gives_up(tracker)):
             return []
         return domain_slots
+
+    async def extract_order_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The number and e-mail of the order just looked up, for a question about it
+        right after its status (:func:`reused_order`); nothing otherwise."""
+        pair = reused_order(tracker)
+        return {"order_number": pair[0], "order_email": pair[1]} if pair else {}
 
     def _invalid(
         self, slot: str, response: str, dispatcher: CollectingDispatcher, tracker: Tracker

@@ -29,6 +29,20 @@ def test_a_full_order_lookup(bot) -> None:
     assert "6A12345678901" in text and "https://www.laposte.fr" in text
 
 
+def test_a_question_about_the_order_just_looked_up_gets_its_status_again(bot) -> None:
+    # QA pass 10: the bot asked for the order number it had just verified.
+    bot.texts("e2e-again", "où en est ma commande 104522 ?")
+    bot.texts("e2e-again", "marie.dupont@example.com")
+
+    replies = bot.texts("e2e-again", "vous pouvez me redonner le numéro de suivi ?")
+
+    assert "6A12345678901" in " ".join(replies)
+    # Another order is another lookup: its number is asked.
+    asked = bot.texts("e2e-again", "et où en est mon autre commande ?")
+    assert any("numéro" in reply for reply in asked)
+    assert "6A12345678901" not in " ".join(asked)
+
+
 def test_the_bot_asks_for_the_number_then_the_email(bot) -> None:
     asked = bot.texts("e2e-steps", "je voudrais le statut de ma commande")
     assert any("numéro" in t for t in asked)
