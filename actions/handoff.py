@@ -256,7 +256,8 @@ class ActionRequestHuman(Action):
         if reason == "bot_failed" and not after_form:
             dispatcher.utter_message(response="utter_handoff_not_understood")
         if not is_open and not email and not after_form:
-            dispatcher.utter_message(response="utter_handoff_closed_intro", next_day=next_day)
+            dispatcher.utter_message(response="utter_handoff_closed_intro", next_day=next_day,
+                                     support_email=settings.support_email)
             return [FollowupAction(HANDOFF_FORM)]
 
         users = _user_events(before)

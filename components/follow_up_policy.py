@@ -9,7 +9,9 @@ given it is an FAQ question), so :class:`FollowUpPolicy` reads it in context: wh
 message the bot would not answer (see :func:`follow_up_key`) comes right after an FAQ answer
 and has that answer's topic first in its ranking (or among the first three after "et",
 "pareil", "ou"...), the bot predicts ``action_answer_follow_up``, which names the topic and
-gives its answer again. Other messages are left to the rules.
+gives its answer again. Asking again right away about a cancellation, a lost parcel or a
+wrong item ("ok annulez-la svp") hands the conversation over instead. Other messages are
+left to the rules.
 """
 
 from __future__ import annotations
@@ -85,6 +87,24 @@ def follow_up_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str 
     return key if key in keys[:ranks] else None
 
 
+def insisted_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str | None:
+    """The FAQ key a customer asks again right after its answer, when that answer offers a
+    person (``handoff_keys``: a cancellation, a lost parcel, a wrong or damaged item), or
+    None. "ok annulez-la svp" after the cancellation answer (QA pass 10: the same answer
+    again) is a request the bot cannot carry out: a person must (orders are processed within
+    12 hours: FAQ, Commande 9)."""
+    if tracker.active_loop_name:
+        return None
+    users = [event for event in tracker.events if isinstance(event, UserUttered)]
+    if len(users) < 2:
+        return None
+    key = faq_answer_key(users[-1])
+    if (key not in config["handoff_keys"] or faq_answer_key(users[-2]) != key
+            or not _answered(tracker, users[-2])):
+        return None
+    return key
+
+
 def _answered(tracker: DialogueStateTracker, user: UserUttered) -> bool:
     """Whether the bot ran ``utter_faq`` after ``user`` (and before the next message)."""
     events = list(tracker.events)
@@ -102,7 +122,9 @@ def _answered(tracker: DialogueStateTracker, user: UserUttered) -> bool:
 )
 class FollowUpPolicy(Policy):
     """Predicts ``action`` (``action_answer_follow_up``) for a follow-up to an FAQ answer
-    (:func:`follow_up_key`), then ``action_listen``; abstains (all zeros) otherwise.
+    (:func:`follow_up_key`), ``handoff_action`` (``action_request_human``) for a topic asked
+    again that needs a person (:func:`insisted_key`), then ``action_listen``; abstains (all
+    zeros) otherwise.
 
     Its ``priority`` is above the RulePolicy's (4), which predicts the out-of-scope reply or
     the request to rephrase with the same confidence (1.0). Nothing is learned from the
@@ -118,6 +140,9 @@ class FollowUpPolicy(Policy):
             "max_dont_know_confidence": 0.8,
             "max_words": 10,
             "cue_ranks": 3,
+            # The same topic asked again right after its answer hands over (``insisted_key``).
+            "handoff_action": "action_request_human",
+            "handoff_keys": ["faq/cancel_order", "faq/parcel_not_received", "faq/return_fees"],
         }
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage,
@@ -139,13 +164,18 @@ class FollowUpPolicy(Policy):
         rule_only_data: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
-        """``action`` with confidence 1.0 right after a follow-up message, ``action_listen``
-        right after ``action``; all zeros otherwise."""
+        """``handoff_action`` with confidence 1.0 right after a message that insists
+        (:func:`insisted_key`), ``action`` right after a follow-up (:func:`follow_up_key`),
+        ``action_listen`` after either; all zeros otherwise."""
         probabilities = self._default_predictions(domain)
-        action = self.config["action"]
-        if tracker.latest_action_name == action:
+        action, handoff = self.config["action"], self.config["handoff_action"]
+        latest = tracker.latest_action_name
+        if latest == action or (latest == handoff
+                                and insisted_key(tracker, self.config) is not None):
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
-        elif (tracker.latest_action_name == ACTION_LISTEN_NAME
-              and follow_up_key(tracker, self.config) is not None):
-            probabilities[domain.index_for_action(action)] = 1.0
+        elif latest == ACTION_LISTEN_NAME:
+            if insisted_key(tracker, self.config) is not None:
+                probabilities[domain.index_for_action(handoff)] = 1.0
+            elif follow_up_key(tracker, self.config) is not None:
+                probabilities[domain.index_for_action(action)] = 1.0
         return self._prediction(probabilities)

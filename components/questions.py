@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 
-#: Where a second question starts inside a sentence: "et" followed by a word that starts a
+#: Where a second question starts inside a sentence: "et" (or Québec's "pis": "vous livrez au
+#: Québec pis combien de temps ça prend", QA pass 10) followed by a word that starts a
 #: question ("... et combien de temps ... ?", "... et vous livrez en Suisse ?", "... et il y a
 #: des frais ?") or by a wish with "aussi" ("... et je voudrais aussi changer la taille":
 #: without "aussi", "J'ai une boutique et je voudrais savoir si..." is one question); "et
 #: aussi"; or "aussi," opening a clause ("Mon code ne marche pas. Aussi, le paiement ...").
 SECOND_QUESTION = re.compile(
-    r"\bet\s+(?:aussi|est[- ]ce|combien|comment|quand|où|pourquoi|quel(?:le)?s?|puis[- ]je|"
+    r"\b(?:et|(?<!tant\s)pis)\s+(?:aussi|est[- ]ce|combien|comment|quand|où|pourquoi|"
+    r"quel(?:le)?s?|puis[- ]je|"
     r"pouvez|peut[- ]on|peux|je\s+peux|on\s+peut|y\s+a|il\s+y\s+a|c'est|sinon|vous|"
     r"(?:je\s+(?:veux|voudrais|voulais|souhaite|souhaiterais)|j['’]aimerais)\s+aussi)\b"
     r"|(?:(?<=^)|(?<=[.,;!]\s)|(?<=[.,;!]))aussi\s*,",
@@ -29,7 +31,7 @@ INTERROGATIVE = re.compile(
 #: (``broad``): any "et" ("Mon code promo ne marche pas et la page de paiement plante"), and
 #: any new sentence ("Je n'ai pas reçu l'e-mail de confirmation. Mon paiement est en
 #: attente.": QA pass 9).
-ANY_AND = re.compile(r"\bet\b|(?<=[.!;…])\s+\S", re.IGNORECASE)
+ANY_AND = re.compile(r"\b(?:et|(?<!tant\s)pis)\b|(?<=[.!;…])\s+\S", re.IGNORECASE)
 #: Text after the last "?" is a question of its own in ``broad`` mode when it has at least
 #: this many words ("Combien de temps pour l'expédition ? Mon code promo ne fonctionne pas
 #: non plus.").

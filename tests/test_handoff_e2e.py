@@ -143,6 +143,19 @@ def test_a_yes_to_the_offered_person_hands_over(bot: RunningBot) -> None:
     assert handoff_of(bot, sender).reason == "parcel_lost"
 
 
+def test_asking_again_to_cancel_right_after_the_answer_hands_over(bot: RunningBot) -> None:
+    # QA pass 10: "ok annulez-la svp" got the cancellation answer a second time.
+    sender = new_sender("cancel-again")
+    assert "12 heures" in " ".join(bot.texts(sender, "je souhaite annuler ma commande 104530"))
+
+    texts = bot.texts(sender, "ok annulez-la svp")
+
+    assert any(HANDED_OVER in text for text in texts), texts
+    handoff = handoff_of(bot, sender)
+    assert handoff.reason == "cancellation"
+    assert handoff.order_number == "104530"
+
+
 def test_an_angry_customer_gets_an_apology_and_a_person_offered(bot: RunningBot) -> None:
     sender = new_sender("angry")
     answer = bot.say(sender, "franchement vous êtes des branquignoles, je suis dégoûtée")

@@ -240,6 +240,8 @@ async def test_outside_support_hours_the_bot_asks_the_email_then_names_the_next_
     messages, events = await run_action(action, make_tracker(trigger))
     assert [m["response"] for m in messages] == ["utter_handoff_closed_intro"]
     assert "lundi 7 décembre" in render(domain_responses, messages[0])
+    # A customer asking how to write to the shop gets its address at once (QA pass 10).
+    assert Settings().support_email in render(domain_responses, messages[0])
     assert events == [FollowupAction("handoff_form")]
     assert handoffs.list() == []
 

@@ -14,13 +14,13 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from components.follow_up_policy import FollowUpPolicy, follow_up_key
+from components.follow_up_policy import FollowUpPolicy, follow_up_key, insisted_key
 
 CONFIG = FollowUpPolicy.get_default_config()
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
 intents: [faq, out_of_scope, dont_know, greet]
-actions: [action_answer_follow_up]
+actions: [action_answer_follow_up, action_request_human]
 responses:
   utter_faq/worldwide_shipping: [{text: "monde entier"}]
   utter_out_of_scope: [{text: "hors sujet"}]
@@ -113,3 +113,36 @@ def test_the_policy_predicts_the_follow_up_action_then_listens(tmp_path) -> None
 
     other = tracker(*ANSWERED, user("bonjour", "greet"))
     assert policy.predict_action_probabilities(other, DOMAIN).max_confidence == 0.0
+
+
+CANCEL = (user("je veux annuler ma commande", "faq", key="faq/cancel_order"),
+          ActionExecuted("utter_faq"), ActionExecuted(ACTION_LISTEN_NAME))
+
+
+def test_asking_again_about_a_cancellation_right_after_its_answer_insists() -> None:
+    again = user("ok annulez-la svp", "faq", key="faq/cancel_order")
+    assert insisted_key(tracker(*CANCEL, again), CONFIG) == "faq/cancel_order"
+    # Another topic, a topic that needs no person, or not right after the answer: no.
+    assert insisted_key(tracker(*CANCEL, user("et le délai ?", "faq", key="faq/delivery_time")),
+                        CONFIG) is None
+    delivery = (user("quel délai ?", "faq", key="faq/delivery_time"), ActionExecuted("utter_faq"),
+                ActionExecuted(ACTION_LISTEN_NAME))
+    assert insisted_key(tracker(*delivery, user("le délai ?", "faq", key="faq/delivery_time")),
+                        CONFIG) is None
+    greeting = (user("bonjour", "greet"), ActionExecuted("utter_greet"),
+                ActionExecuted(ACTION_LISTEN_NAME))
+    assert insisted_key(tracker(*CANCEL, *greeting, again), CONFIG) is None
+
+
+def test_the_policy_hands_over_when_the_customer_insists_then_listens(tmp_path) -> None:
+    policy = FollowUpPolicy.create(CONFIG, LocalModelStorage(tmp_path), Resource("follow_up"),
+                                   ExecutionContext(GraphSchema({})))
+    insisting = tracker(*CANCEL, user("ok annulez-la svp", "faq", key="faq/cancel_order"))
+
+    prediction = policy.predict_action_probabilities(insisting, DOMAIN)
+    assert DOMAIN.action_names_or_texts[prediction.max_confidence_index] == \
+        "action_request_human"
+
+    insisting.update(ActionExecuted("action_request_human"))
+    after = policy.predict_action_probabilities(insisting, DOMAIN)
+    assert DOMAIN.action_names_or_texts[after.max_confidence_index] == ACTION_LISTEN_NAME

@@ -14,6 +14,10 @@ from components.questions import question_spans
      ("Quels sont les délais ? Et les frais de douane ?",
       ["Quels sont les délais ?", "Et les frais de douane ?"]),
      ("délai de livraison et comment annuler", ["délai de livraison", "et comment annuler"]),
+     # Québec's "pis" (QA pass 10); "tant pis" is not a question.
+     ("vous livrez au Québec pis combien de temps ça prend",
+      ["vous livrez au Québec", "pis combien de temps ça prend"]),
+     ("tant pis comment je fais alors", ["tant pis comment je fais alors"]),
      ("Mon code promo marche pas, et je veux aussi changer la taille",
       ["Mon code promo marche pas,", "et je veux aussi changer la taille"]),
      ("Quel est le délai pour la France et la livraison est-elle gratuite ?",
