@@ -372,6 +372,28 @@ class ActionCheckOrderStatus(Action):
                                                       "email": order.email})]
 
 
+class ActionAnswerOrderFollowUp(ActionCheckOrderStatus):
+    """Tells the status of the order the conversation verified again, for a question about
+    it right after its status ("et elle arrive quand ?", "je fais quoi du coup ?": QA pass
+    11), predicted by ``components.follow_up_policy.FollowUpPolicy``. The lookup is
+    :class:`ActionCheckOrderStatus`'s (same limits, same errors) with the verified number
+    and e-mail (:func:`verified_pair`); without them it asks to rephrase."""
+
+    def name(self) -> str:
+        return "action_answer_order_follow_up"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        pair = verified_pair(tracker)
+        if pair is None:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        verified = tracker.copy()
+        verified.slots.update({"order_number": pair[0], "order_email": pair[1]})
+        return await super().run(dispatcher, verified, domain)
+
+
 def utter_order_status(dispatcher: CollectingDispatcher, order: Order, now: datetime) -> None:
     """Tell the customer what ``order``'s status means, in French.
 

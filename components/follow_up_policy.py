@@ -10,8 +10,9 @@ message the bot would not answer (see :func:`follow_up_key`) comes right after a
 and has that answer's topic first in its ranking (or among the first three after "et",
 "pareil", "ou"...), the bot predicts ``action_answer_follow_up``, which names the topic and
 gives its answer again. Asking again right away about a cancellation, a lost parcel or a
-wrong item ("ok annulez-la svp") hands the conversation over instead. Other messages are
-left to the rules.
+wrong item ("ok annulez-la svp") hands the conversation over instead, and a question about
+the order whose status was just given ("et elle arrive quand ?") gets that status again.
+Other messages are left to the rules.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 #: Words opening a message that continues the previous question ("et au Burkina ?", "pareil
@@ -67,12 +68,7 @@ def follow_up_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str 
     if len(users) < 2:
         return None
     latest = users[-1]
-    intent = latest.intent or {}
-    name = intent.get("name")
-    if name not in config["intents"]:
-        return None
-    if name == "dont_know" and (intent.get("confidence") or 0.0) >= config[
-            "max_dont_know_confidence"]:
+    if not _unanswered(latest, config):
         return None
     text = latest.text or ""
     if len(WORD.findall(text)) > config["max_words"]:
@@ -85,6 +81,49 @@ def follow_up_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str 
     keys = [item.get("intent_response_key") for item in ranking]
     ranks = config["cue_ranks"] if FOLLOW_UP_CUE.match(text) else 1
     return key if key in keys[:ranks] else None
+
+
+def follows_up_lookup(tracker: DialogueStateTracker, config: dict[str, Any]) -> bool:
+    """Whether the latest message asks about the order whose status the bot just gave.
+
+    All of: no form active; the bot's last action before the message was
+    ``action_check_order_status`` and it verified the order then (``verified_order`` set in
+    that turn); the message gives no order number, has at most ``max_words`` words, and is
+    one the bot would not answer (``intents``, as for :func:`follow_up_key`) or an FAQ
+    question about a shipment (``order_keys``: delivery time, tracking, shipping after
+    payment...). "et elle arrive quand ?" right after the shipped status (QA pass 11: "je ne
+    peux pas vous aider"; 9 of 51 wrong replies came right after a lookup).
+    """
+    if tracker.active_loop_name:
+        return False
+    events = list(tracker.events)
+    users = [i for i, event in enumerate(events) if isinstance(event, UserUttered)]
+    if len(users) < 2:
+        return False
+    turn = events[users[-2] + 1:users[-1]]
+    actions = [event.action_name for event in turn if isinstance(event, ActionExecuted)
+               and event.action_name != ACTION_LISTEN_NAME]
+    if not actions or actions[-1] != "action_check_order_status" or not any(
+            isinstance(event, SlotSet) and event.key == "verified_order" and event.value
+            for event in turn):
+        return False
+    latest = events[users[-1]]
+    if any(entity.get("entity") == "order_number" for entity in latest.entities or []):
+        return False
+    if len(WORD.findall(latest.text or "")) > config["max_words"]:
+        return False
+    return _unanswered(latest, config) or faq_answer_key(latest) in config["order_keys"]
+
+
+def _unanswered(message: UserUttered, config: dict[str, Any]) -> bool:
+    """Whether ``message`` has one of the ``intents`` the bot would not answer (a
+    ``dont_know`` only below ``max_dont_know_confidence``)."""
+    intent = message.intent or {}
+    name = intent.get("name")
+    if name not in config["intents"]:
+        return False
+    return name != "dont_know" or (intent.get("confidence") or 0.0) < config[
+        "max_dont_know_confidence"]
 
 
 def insisted_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str | None:
@@ -124,7 +163,8 @@ class FollowUpPolicy(Policy):
     """Predicts ``action`` (``action_answer_follow_up``) for a follow-up to an FAQ answer
     (:func:`follow_up_key`), ``handoff_action`` (``action_request_human``) for a topic asked
     again that needs a person (:func:`insisted_key`), then ``action_listen``; abstains (all
-    zeros) otherwise.
+    zeros) otherwise. A question about the order just looked up gets ``order_action``
+    (``action_answer_order_follow_up``: its status again).
 
     Its ``priority`` is above the RulePolicy's (4), which predicts the out-of-scope reply or
     the request to rephrase with the same confidence (1.0). Nothing is learned from the
@@ -143,6 +183,11 @@ class FollowUpPolicy(Policy):
             # The same topic asked again right after its answer hands over (``insisted_key``).
             "handoff_action": "action_request_human",
             "handoff_keys": ["faq/cancel_order", "faq/parcel_not_received", "faq/return_fees"],
+            # A question about the order whose status was just given shows it again
+            # (``follows_up_lookup``).
+            "order_action": "action_answer_order_follow_up",
+            "order_keys": ["faq/delivery_time", "faq/track_parcel", "faq/shipped_after_payment",
+                           "faq/parcel_not_received", "faq/payment_pending"],
         }
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage,
@@ -164,18 +209,21 @@ class FollowUpPolicy(Policy):
         rule_only_data: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
-        """``handoff_action`` with confidence 1.0 right after a message that insists
-        (:func:`insisted_key`), ``action`` right after a follow-up (:func:`follow_up_key`),
-        ``action_listen`` after either; all zeros otherwise."""
+        """With confidence 1.0: ``order_action`` right after a question about the order just
+        looked up (:func:`follows_up_lookup`), ``handoff_action`` right after a message that
+        insists (:func:`insisted_key`), ``action`` right after a follow-up
+        (:func:`follow_up_key`), ``action_listen`` after any of them; all zeros otherwise."""
         probabilities = self._default_predictions(domain)
-        action, handoff = self.config["action"], self.config["handoff_action"]
+        config = self.config
         latest = tracker.latest_action_name
-        if latest == action or (latest == handoff
-                                and insisted_key(tracker, self.config) is not None):
+        if latest in (config["action"], config["order_action"]) or (
+                latest == config["handoff_action"] and insisted_key(tracker, config)):
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         elif latest == ACTION_LISTEN_NAME:
-            if insisted_key(tracker, self.config) is not None:
-                probabilities[domain.index_for_action(handoff)] = 1.0
-            elif follow_up_key(tracker, self.config) is not None:
-                probabilities[domain.index_for_action(action)] = 1.0
+            if follows_up_lookup(tracker, config):
+                probabilities[domain.index_for_action(config["order_action"])] = 1.0
+            elif insisted_key(tracker, config):
+                probabilities[domain.index_for_action(config["handoff_action"])] = 1.0
+            elif follow_up_key(tracker, config):
+                probabilities[domain.index_for_action(config["action"])] = 1.0
         return self._prediction(probabilities)

@@ -37,6 +37,9 @@ def test_a_question_about_the_order_just_looked_up_gets_its_status_again(bot) ->
     replies = bot.texts("e2e-again", "vous pouvez me redonner le numéro de suivi ?")
 
     assert "6A12345678901" in " ".join(replies)
+    # QA pass 11: "je ne peux pas vous aider sur ce sujet".
+    replies = bot.texts("e2e-again", "et elle arrive quand ?")
+    assert "Livraison prévue entre le" in " ".join(replies)
     # Another order is another lookup: its number is asked.
     asked = bot.texts("e2e-again", "et où en est mon autre commande ?")
     assert any("numéro" in reply for reply in asked)

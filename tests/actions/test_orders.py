@@ -21,6 +21,7 @@ from actions.orders import (
     MAX_FAILED_LOOKUPS,
     MAX_FORM_ATTEMPTS,
     MAX_LOOKUPS_PER_WINDOW,
+    ActionAnswerOrderFollowUp,
     ActionCheckOrderStatus,
     ValidateOrderStatusForm,
     delivery_window,
@@ -518,3 +519,27 @@ async def test_the_form_takes_the_reused_order_number_and_email() -> None:
     slots = await ValidateOrderStatusForm().extract_order_number(
         CollectingDispatcher(), tracker, {})
     assert slots == {"order_number": "104522", "order_email": "marie.dupont@example.com"}
+
+
+async def test_a_question_after_a_lookup_gets_the_verified_orders_status_again(
+        repository, make_order_row) -> None:
+    repository.upsert([make_order_row()])
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(verified_order={"order_number": "104522",
+                                           "email": "marie.dupont@example.com"})
+
+    events = await ActionAnswerOrderFollowUp(orders=repository).run(dispatcher, tracker, {})
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_order_status_shipped"]
+    assert dispatcher.messages[0]["tracking_number"] == "6A12345678901"
+    assert SlotSet("order_number", None) in events
+
+
+async def test_an_order_follow_up_without_a_verified_order_asks_to_rephrase(repository) -> None:
+    dispatcher = CollectingDispatcher()
+
+    events = await ActionAnswerOrderFollowUp(orders=repository).run(
+        dispatcher, make_tracker(), {})
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_default"]
+    assert events == []

@@ -11,16 +11,22 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from components.follow_up_policy import FollowUpPolicy, follow_up_key, insisted_key
+from components.follow_up_policy import (
+    FollowUpPolicy,
+    follow_up_key,
+    follows_up_lookup,
+    insisted_key,
+)
 
 CONFIG = FollowUpPolicy.get_default_config()
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
 intents: [faq, out_of_scope, dont_know, greet]
-actions: [action_answer_follow_up, action_request_human]
+actions: [action_answer_follow_up, action_request_human, action_answer_order_follow_up,
+          action_check_order_status]
 responses:
   utter_faq/worldwide_shipping: [{text: "monde entier"}]
   utter_out_of_scope: [{text: "hors sujet"}]
@@ -145,4 +151,49 @@ def test_the_policy_hands_over_when_the_customer_insists_then_listens(tmp_path) 
 
     insisting.update(ActionExecuted("action_request_human"))
     after = policy.predict_action_probabilities(insisting, DOMAIN)
+    assert DOMAIN.action_names_or_texts[after.max_confidence_index] == ACTION_LISTEN_NAME
+
+
+def looked_up(verified: bool = True) -> tuple:
+    """A turn whose reply was an order lookup (verified or not)."""
+    return (user("marie.dupont@example.com", "inform"), ActionExecuted("order_status_form"),
+            ActionExecuted("action_check_order_status"),
+            SlotSet("verified_order", {"order_number": "104522", "email": "m@example.com"}
+                    if verified else None),
+            ActionExecuted(ACTION_LISTEN_NAME))
+
+
+def test_a_question_right_after_a_lookup_follows_it_up() -> None:
+    for latest in (user("et elle arrive quand ?", "out_of_scope"),
+                   user("le suivi ?", "faq", key="faq/track_parcel"),
+                   user("je fais quoi du coup ?", "nlu_fallback")):
+        assert follows_up_lookup(tracker(*looked_up(), latest), CONFIG), latest.text
+
+
+def test_other_messages_after_a_lookup_are_left_alone() -> None:
+    # A failed lookup, another order, a question on another subject, a greeting.
+    assert not follows_up_lookup(tracker(*looked_up(verified=False), user(
+        "et elle arrive quand ?", "out_of_scope")), CONFIG)
+    number = user("et la 104530 ?", "out_of_scope")
+    number.entities.append({"entity": "order_number", "value": "104530"})
+    assert not follows_up_lookup(tracker(*looked_up(), number), CONFIG)
+    assert not follows_up_lookup(tracker(*looked_up(), user(
+        "vous livrez en Suisse ?", "faq", key="faq/worldwide_shipping")), CONFIG)
+    assert not follows_up_lookup(tracker(*looked_up(), user("merci", "greet")), CONFIG)
+    # Not right after the lookup.
+    assert not follows_up_lookup(tracker(*looked_up(), *ANSWERED, user(
+        "et elle arrive quand ?", "out_of_scope")), CONFIG)
+
+
+def test_the_policy_shows_the_order_again_then_listens(tmp_path) -> None:
+    policy = FollowUpPolicy.create(CONFIG, LocalModelStorage(tmp_path), Resource("follow_up"),
+                                   ExecutionContext(GraphSchema({})))
+    asking = tracker(*looked_up(), user("et elle arrive quand ?", "out_of_scope"))
+
+    prediction = policy.predict_action_probabilities(asking, DOMAIN)
+    assert DOMAIN.action_names_or_texts[prediction.max_confidence_index] == \
+        "action_answer_order_follow_up"
+
+    asking.update(ActionExecuted("action_answer_order_follow_up"))
+    after = policy.predict_action_probabilities(asking, DOMAIN)
     assert DOMAIN.action_names_or_texts[after.max_confidence_index] == ACTION_LISTEN_NAME
