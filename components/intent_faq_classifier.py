@@ -33,6 +33,9 @@ FAQ_QUESTIONS = "faq_questions"
 #: no FAQ answers but the bot replies to (``other_question_intents``: a product question, a
 #: change to an order), in reading order.
 OTHER_QUESTIONS = "other_questions"
+#: Output: next to ``faq_questions``, the intent of the question of the same message about an
+#: order (``order_intents``: its status, a number given), e.g. ``"check_order_status"``.
+ORDER_QUESTION = "order_question"
 MODEL_FILE = "classifier.npz"
 META_FILE = "classifier.json"
 
@@ -107,10 +110,12 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
       ``other_question_intents``) asks an FAQ question and also a question of one of the
       ``other_question_intents`` (``["product_question"]`` for "vous livrez en Suisse ? et
       c'est de l'argent 925 ?"): the bot answers the first and does not drop the other;
-    - ``faq_questions`` for a message about an order (``order_intents``: "commande 104501,
-      elle en est où ? et vous livrez en Guadeloupe ?") that also asks FAQ questions: their
-      keys, answered by the order form's validation before it goes on (QA pass 8: the
-      question was lost); the intent is unchanged.
+    - ``order_question`` with ``faq_questions``, when the message asks FAQ questions and a
+      question about an order (``order_intents``: "commande 104501, elle en est où ? et
+      vous livrez en Guadeloupe ?"): that question's intent. The FAQ questions are answered
+      by the order form's validation before it goes on (QA pass 8: the question was lost);
+      ``FaqClarifier`` makes a fallback such a message's order intent (QA pass 11: "ma
+      commande 104501 est-elle partie ? Et est-ce que je peux encore l'annuler ?").
     """
 
     @classmethod
@@ -382,21 +387,23 @@ class IntentFaqClassifier(IntentClassifier, GraphComponent):
                         add_to_output=True)
             if keys:
                 message.set(RESPONSE_SELECTOR, self._selector_output(keys), add_to_output=True)
+            order_intents = self.config["order_intents"]
             if (intents[0][0] == retrieval_intent
-                    or intents[0][0] in self.config["other_question_intents"]):
+                    or intents[0][0] in self.config["other_question_intents"]
+                    or intents[0][0] in order_intents):
                 best = int(np.argmax(probabilities))
                 unsure = probabilities[best] < self.config["broad_split_below"]
-                keys, others = self._question_labels(message,
-                                                     self.labels[best] if unsure else None)
-                if len(keys) > 1 or (keys and others):
+                keys, others = self._question_labels(
+                    message, self.labels[best] if unsure else None,
+                    other_intents=[*self.config["other_question_intents"], *order_intents])
+                orders = [intent for intent in others if intent in order_intents]
+                others = [intent for intent in others if intent not in order_intents]
+                if len(keys) > 1 or (keys and (others or orders)):
                     message.set(FAQ_QUESTIONS, keys, add_to_output=True)
                 if keys and others:
                     message.set(OTHER_QUESTIONS, others, add_to_output=True)
-            elif intents[0][0] in self.config["order_intents"]:
-                keys, others = self._question_labels(
-                    message, other_intents=self.config["order_intents"])
-                if keys and intents[0][0] in others:
-                    message.set(FAQ_QUESTIONS, keys, add_to_output=True)
+                if keys and orders:
+                    message.set(ORDER_QUESTION, orders[0], add_to_output=True)
         return messages
 
     def _question_labels(self, message: Message, unsure_label: str | None = None,

@@ -106,6 +106,23 @@ def test_a_fallback_whose_questions_are_each_classified_answers_them() -> None:
     assert alone.get("intent")["name"] == "nlu_fallback"
 
 
+def test_a_fallback_asking_about_an_order_and_an_faq_becomes_the_order_intent() -> None:
+    """QA pass 11: "ma commande 104501 est-elle partie ? Et est-ce que je peux encore
+    l'annuler ?" asked to rephrase."""
+    both = make_message("nlu_fallback", 0.4, 0.05)
+    both.set("faq_questions", ["faq/cancel_order"], add_to_output=True)
+    both.set("order_question", "check_order_status", add_to_output=True)
+    confident = make_message("faq", 0.9, 0.05)
+    confident.set("faq_questions", ["faq/cancel_order"], add_to_output=True)
+    confident.set("order_question", "check_order_status", add_to_output=True)
+
+    both, confident = clarifier().process([both, confident])
+
+    assert both.get("intent")["name"] == "check_order_status"
+    # A confident FAQ question keeps its answer.
+    assert confident.get("intent")["name"] == "faq"
+
+
 def test_questions_on_one_topic_are_answered_as_one() -> None:
     [message] = clarifier().process([make_questions_message(
         ["faq/delivery_time", "faq/delivery_time"], 0.9, 0.05)])

@@ -190,6 +190,7 @@ def test_an_faq_question_asked_about_an_order_gets_its_key_and_keeps_the_intent(
     [parsed] = classifier.process([message("statut commande ? et délai ?")])
     assert parsed.get("intent")["name"] == "check_order_status"
     assert parsed.get("faq_questions") == ["faq/delivery_time"]
+    assert parsed.get("order_question") == "check_order_status"
     assert parsed.get("other_questions") is None
     # One question about the order, or two about it: no FAQ key.
     for text in ("statut commande ?", "statut commande ? et commande ?"):
