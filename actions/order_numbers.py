@@ -3,7 +3,8 @@
 An order number is what the invoice shows (FAQ, Commande 1: "le numéro de commande est
 identique à l'identifiant de la facture"): digits, or 1-4 letters followed by digits.
 Customers write it ``104522``, ``#104522``, ``n°104522``, ``n° 104 522``, ``104-522``,
-``104.522``, ``commande: 104522`` or ``cmd104522``: all of these give the canonical
+``104.522``, ``commande: 104522``, ``cmd104522`` or ``CMD-104522`` (QA pass 11): all of
+these give the canonical
 ``104522``. A date (``28/11/2026``) is not an order number.
 """
 
@@ -18,7 +19,8 @@ MAX_ORDER_NUMBER_LENGTH = 20
 MIN_ORDER_NUMBER_DIGITS = 4
 
 # Words customers put in front of the number; never part of the number itself.
-_PREFIX_WORDS = ("commande", "cmde", "cmd", "numero", "num", "no", "n", "order", "ref", "facture")
+_PREFIX_WORDS = ("commande", "cmde", "cmd", "cde", "numero", "num", "no", "n", "order", "ref",
+                 "facture")
 
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
@@ -30,12 +32,13 @@ EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*
 CURRENCY_AFTER = (r"\s?(?:[€$£]|(?:eur|euros?|fcfa|cfa|xof|xaf|chf|usd|cad|gbp|mad|dh|dhs|dzd|"
                   r"da|tnd|dt|francs?|dollars?|dinars?|dirhams?)\b)")
 _NUMBER_PATTERN = re.compile(
-    r"(?<![\w@.,/-])(?P<letters>[A-Za-z]{0,9})(?P<digits>\d+(?:[ .-]\d{3})*)"
+    r"(?<![\w@.,/-])(?P<letters>[A-Za-z]{0,9})(?:(?<=[A-Za-z])-)?(?P<digits>\d+(?:[ .-]\d{3})*)"
     r"(?![\w@/]|[.,/-]\d|" + CURRENCY_AFTER + ")", re.IGNORECASE
 )
 _DIGIT_SEPARATORS = str.maketrans("", "", " .-")
 _KEYWORD_BEFORE = re.compile(
-    r"(?:#|n°|nº|no\.?|num(?:ero)?\.?|commande|cmde?|order|facture)\s*[:.]?\s*$", re.IGNORECASE
+    r"(?:#|n°|nº|no\.?|num(?:ero)?\.?|commande|cmde?|cde|order|facture)\s*[:.]?\s*$",
+    re.IGNORECASE,
 )
 # A number the customer corrects away ("c'est la 104513, pas la 104511", "non pas le 104511",
 # "c'est pas la 104511", "au lieu de la 104511", "la 104513 et non la 104511": QA pass 7),

@@ -7,8 +7,8 @@ both match (privacy); an unknown number and a wrong e-mail get the same reply.
 from __future__ import annotations
 
 import asyncio
-import re
 import logging
+import re
 import time
 from datetime import date, datetime, timedelta, timezone
 from typing import Any

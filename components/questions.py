@@ -9,11 +9,13 @@ import re
 #: question ("... et combien de temps ... ?", "... et vous livrez en Suisse ?", "... et il y a
 #: des frais ?") or by a wish with "aussi" ("... et je voudrais aussi changer la taille":
 #: without "aussi", "J'ai une boutique et je voudrais savoir si..." is one question); "et
-#: aussi"; or "aussi," opening a clause ("Mon code ne marche pas. Aussi, le paiement ...").
+#: aussi"; "et si" ("..., et si je paierai des taxes": QA pass 11); or "aussi," opening a
+#: clause ("Mon code ne marche pas. Aussi, le paiement ..."). Not a comma before "combien",
+#: "quand"...: "J'ai commandé lundi, quand vais-je la recevoir ?" is one question.
 SECOND_QUESTION = re.compile(
     r"\b(?:et|(?<!tant\s)pis)\s+(?:aussi|est[- ]ce|combien|comment|quand|où|pourquoi|"
     r"quel(?:le)?s?|puis[- ]je|"
-    r"pouvez|peut[- ]on|peux|je\s+peux|on\s+peut|y\s+a|il\s+y\s+a|c'est|sinon|vous|"
+    r"pouvez|peut[- ]on|peux|je\s+peux|on\s+peut|y\s+a|il\s+y\s+a|c'est|sinon|vous|si|"
     r"(?:je\s+(?:veux|voudrais|voulais|souhaite|souhaiterais)|j['’]aimerais)\s+aussi)\b"
     r"|(?:(?<=^)|(?<=[.,;!]\s)|(?<=[.,;!]))aussi\s*,",
     re.IGNORECASE)

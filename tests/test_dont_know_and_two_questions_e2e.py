@@ -113,7 +113,8 @@ def test_an_faq_question_asked_with_an_order_lookup_is_answered_then_the_lookup_
                for reply in bot.texts(sender, "luc.martin@example.com"))
 
 
-FOLLOW_UP_LINE = "Si votre question porte toujours sur le sujet « {} », voici ce que je peux vous dire :"
+FOLLOW_UP_LINE = ("Si votre question porte toujours sur le sujet « {} », voici ce que je peux "
+                  "vous dire :")
 
 
 @pytest.mark.parametrize("question, follow_up, topic, fact", [

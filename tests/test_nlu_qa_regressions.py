@@ -216,3 +216,11 @@ def test_an_amount_of_money_is_not_an_order_number(bot) -> None:
                       "payer 15000 FCFA, c'est à vous de payer non ? j'avais pris l'envoi normal")
     assert [e for e in parse["entities"] if e["entity"] == "order_number"] == []
     assert label_of(parse)[0] == "faq/customs_fees"
+
+
+def test_an_order_number_after_a_hyphenated_prefix_starts_the_lookup(bot) -> None:
+    # QA pass 11: "CMD-104503" got the reply to a change to an order, then the number was
+    # asked again.
+    replies = bot.texts("qa-cmd", "Bonjour, référence CMD-104530, pouvez-vous me confirmer la "
+                                  "livraison ?")
+    assert any("adresse e-mail" in reply and "104530" in reply for reply in replies), replies

@@ -18,6 +18,9 @@ from actions.order_numbers import canonical_order_number, normalize_email, order
         "  104522\n",
         "jvoulais savoir pour ma commande n°104-522",
         "104.522",
+        # QA pass 11.
+        "référence CMD-104522, pouvez-vous me confirmer la livraison ?",
+        "cde-104522",
     ],
 )
 def test_every_customer_spelling_gives_the_same_number(text: str) -> None:

@@ -18,6 +18,11 @@ from components.questions import question_spans
      ("vous livrez au Québec pis combien de temps ça prend",
       ["vous livrez au Québec", "pis combien de temps ça prend"]),
      ("tant pis comment je fais alors", ["tant pis comment je fais alors"]),
+     # QA pass 11: "et si"; a comma before "quand" is no cut.
+     ("je voudrais savoir combien de temps ça prend, et si je paierai des taxes",
+      ["je voudrais savoir combien de temps ça prend,", "et si je paierai des taxes"]),
+     ("J'ai commandé lundi, quand est-ce que je vais la recevoir ?",
+      ["J'ai commandé lundi, quand est-ce que je vais la recevoir ?"]),
      ("Mon code promo marche pas, et je veux aussi changer la taille",
       ["Mon code promo marche pas,", "et je veux aussi changer la taille"]),
      ("Quel est le délai pour la France et la livraison est-elle gratuite ?",
