@@ -89,10 +89,12 @@ def follows_up_lookup(tracker: DialogueStateTracker, config: dict[str, Any]) -> 
     All of: no form active; the bot's last action before the message was
     ``action_check_order_status`` and it verified the order then (``verified_order`` set in
     that turn); the message gives no order number, has at most ``max_words`` words, and is
-    one the bot would not answer (``intents``, as for :func:`follow_up_key`) or an FAQ
-    question about a shipment (``order_keys``: delivery time, tracking, shipping after
-    payment...). "et elle arrive quand ?" right after the shipped status (QA pass 11: "je ne
-    peux pas vous aider"; 9 of 51 wrong replies came right after a lookup).
+    one the bot would not answer (``intents``, as for :func:`follow_up_key`) whose FAQ
+    ranking puts a shipment or payment topic first (``order_ranked_keys``), or an FAQ
+    question about tracking or shipping (``order_keys``). "et elle arrive quand ?" right
+    after the shipped status (QA pass 11: "je ne peux pas vous aider"; 9 of 51 wrong replies
+    came right after a lookup); not "il fait beau chez vous ?", nor "j'ai été débitée
+    pourtant" (the payment FAQ answers it).
     """
     if tracker.active_loop_name:
         return False
@@ -112,7 +114,16 @@ def follows_up_lookup(tracker: DialogueStateTracker, config: dict[str, Any]) -> 
         return False
     if len(WORD.findall(latest.text or "")) > config["max_words"]:
         return False
-    return _unanswered(latest, config) or faq_answer_key(latest) in config["order_keys"]
+    if _unanswered(latest, config):
+        return _top_key(latest) in config["order_ranked_keys"]
+    return faq_answer_key(latest) in config["order_keys"]
+
+
+def _top_key(message: UserUttered) -> str | None:
+    """The first key of a message's FAQ ranking, or None."""
+    ranking = ((message.parse_data.get("response_selector") or {}).get("faq") or {}).get(
+        "ranking") or []
+    return ranking[0].get("intent_response_key") if ranking else None
 
 
 def _unanswered(message: UserUttered, config: dict[str, Any]) -> bool:
@@ -186,8 +197,14 @@ class FollowUpPolicy(Policy):
             # A question about the order whose status was just given shows it again
             # (``follows_up_lookup``).
             "order_action": "action_answer_order_follow_up",
-            "order_keys": ["faq/delivery_time", "faq/track_parcel", "faq/shipped_after_payment",
-                           "faq/parcel_not_received", "faq/payment_pending"],
+            # FAQ answers the status replaces ("vous avez un numéro de suivi ?", "elle part
+            # quand alors ?"), and the keys a message the bot would not answer must rank
+            # first ("et elle arrive quand ?": delivery time; "il fait beau chez vous ?" is
+            # not about the order).
+            "order_keys": ["faq/track_parcel", "faq/shipped_after_payment"],
+            "order_ranked_keys": ["faq/delivery_time", "faq/track_parcel",
+                                  "faq/shipped_after_payment", "faq/payment_pending",
+                                  "faq/parcel_not_received", "faq/return_fees"],
         }
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage,

@@ -164,31 +164,38 @@ def looked_up(verified: bool = True) -> tuple:
 
 
 def test_a_question_right_after_a_lookup_follows_it_up() -> None:
-    for latest in (user("et elle arrive quand ?", "out_of_scope"),
+    for latest in (user("et elle arrive quand ?", "out_of_scope",
+                        ranking=["faq/delivery_time"]),
                    user("le suivi ?", "faq", key="faq/track_parcel"),
-                   user("je fais quoi du coup ?", "nlu_fallback")):
+                   user("je fais quoi du coup ?", "nlu_fallback", ranking=["faq/return_fees"])):
         assert follows_up_lookup(tracker(*looked_up(), latest), CONFIG), latest.text
 
 
 def test_other_messages_after_a_lookup_are_left_alone() -> None:
     # A failed lookup, another order, a question on another subject, a greeting.
     assert not follows_up_lookup(tracker(*looked_up(verified=False), user(
-        "et elle arrive quand ?", "out_of_scope")), CONFIG)
+        "et elle arrive quand ?", "out_of_scope", ranking=["faq/delivery_time"])), CONFIG)
     number = user("et la 104530 ?", "out_of_scope")
     number.entities.append({"entity": "order_number", "value": "104530"})
     assert not follows_up_lookup(tracker(*looked_up(), number), CONFIG)
     assert not follows_up_lookup(tracker(*looked_up(), user(
         "vous livrez en Suisse ?", "faq", key="faq/worldwide_shipping")), CONFIG)
     assert not follows_up_lookup(tracker(*looked_up(), user("merci", "greet")), CONFIG)
+    assert not follows_up_lookup(tracker(*looked_up(), user(
+        "il fait beau chez vous ?", "out_of_scope", ranking=["faq/worldwide_shipping"])),
+        CONFIG)
+    assert not follows_up_lookup(tracker(*looked_up(), user(
+        "j'ai été débitée pourtant", "faq", key="faq/payment_pending")), CONFIG)
     # Not right after the lookup.
     assert not follows_up_lookup(tracker(*looked_up(), *ANSWERED, user(
-        "et elle arrive quand ?", "out_of_scope")), CONFIG)
+        "et elle arrive quand ?", "out_of_scope", ranking=["faq/delivery_time"])), CONFIG)
 
 
 def test_the_policy_shows_the_order_again_then_listens(tmp_path) -> None:
     policy = FollowUpPolicy.create(CONFIG, LocalModelStorage(tmp_path), Resource("follow_up"),
                                    ExecutionContext(GraphSchema({})))
-    asking = tracker(*looked_up(), user("et elle arrive quand ?", "out_of_scope"))
+    asking = tracker(*looked_up(), user("et elle arrive quand ?", "out_of_scope",
+                                        ranking=["faq/delivery_time"]))
 
     prediction = policy.predict_action_probabilities(asking, DOMAIN)
     assert DOMAIN.action_names_or_texts[prediction.max_confidence_index] == \
