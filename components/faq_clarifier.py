@@ -60,8 +60,8 @@ class FaqClarifier(GraphComponent):
     then answers each question in order, after naming their topics (issue 3: "answer the
     first, or say which one you answer"; customers asked for every answer). So does an FAQ
     question asked with a product question or a change to an order (``other_questions``),
-    whose reply then follows the FAQ answer. A fallback that asks an FAQ question and a
-    question about an order (``order_question``) becomes that order intent.
+    whose reply then follows the FAQ answer. An FAQ message (or a fallback) that also asks
+    about an order (``order_question``) becomes that order intent.
     """
 
     @staticmethod
@@ -112,10 +112,10 @@ class FaqClarifier(GraphComponent):
             # livraison est-elle gratuite ?"). An FAQ question and a product question (or a
             # change to an order) in one message, whichever the whole was classified as.
             name = intent.get("name")
-            # An FAQ question and a question about an order, too unsure as a whole: the order
-            # intent, whose form answers the FAQ questions first.
-            if name == self._config["fallback_intent"] and questions and message.get(
-                    ORDER_QUESTION):
+            # An FAQ question and a question about an order: the order intent, whose form
+            # answers the FAQ questions first (neither is dropped).
+            if (name in {retrieval_intent, self._config["fallback_intent"]} and questions
+                    and message.get(ORDER_QUESTION)):
                 self._relabel(message, message.get(ORDER_QUESTION))
                 continue
             split = name in {retrieval_intent, self._config["fallback_intent"]}

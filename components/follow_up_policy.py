@@ -9,8 +9,8 @@ given it is an FAQ question), so :class:`FollowUpPolicy` reads it in context: wh
 message the bot would not answer (see :func:`follow_up_key`) comes right after an FAQ answer
 and has that answer's topic first in its ranking (or among the first three after "et",
 "pareil", "ou"...), the bot predicts ``action_answer_follow_up``, which names the topic and
-gives its answer again. Asking again right away about a cancellation, a lost parcel or a
-wrong item ("ok annulez-la svp") hands the conversation over instead, and a question about
+gives its answer again. Asking again right away about a cancellation or a lost parcel ("ok
+annulez-la svp") hands the conversation over instead, and a question about
 the order whose status was just given ("et elle arrive quand ?") gets that status again.
 Other messages are left to the rules.
 """
@@ -54,9 +54,9 @@ def follow_up_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str 
     """The FAQ key whose answer the latest message follows up, or None.
 
     All of: no form active; the latest message (at most ``max_words`` words) has one of the
-    ``intents`` the bot would not answer (``nlu_fallback``, ``out_of_scope``,
-    ``product_question``, and ``dont_know`` below ``max_dont_know_confidence``: a clear "je
-    ne sais pas" keeps its reply); the message before it was an FAQ question the bot
+    ``intents`` the bot would not answer (``nlu_fallback``, ``out_of_scope``, and
+    ``dont_know`` below ``max_dont_know_confidence``: a clear "je ne sais pas" keeps its
+    reply); the message before it was an FAQ question the bot
     answered (``utter_faq``) with key K; and K is the first key of the latest message's FAQ
     ranking, or among the first ``cue_ranks`` when the message opens with
     :data:`FOLLOW_UP_CUE`. "et au Burkina ?" after worldwide shipping -> that key; "vous
@@ -139,10 +139,10 @@ def _unanswered(message: UserUttered, config: dict[str, Any]) -> bool:
 
 def insisted_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str | None:
     """The FAQ key a customer asks again right after its answer, when that answer offers a
-    person (``handoff_keys``: a cancellation, a lost parcel, a wrong or damaged item), or
-    None. "ok annulez-la svp" after the cancellation answer (QA pass 10: the same answer
-    again) is a request the bot cannot carry out: a person must (orders are processed within
-    12 hours: FAQ, Commande 9)."""
+    person (``handoff_keys``: a cancellation, a lost parcel), or None. "ok annulez-la svp"
+    after the cancellation answer (QA pass 10: the same answer again) is a request the bot
+    cannot carry out: a person must (orders are processed within 12 hours: FAQ, Commande
+    9)."""
     if tracker.active_loop_name:
         return None
     users = [event for event in tracker.events if isinstance(event, UserUttered)]
@@ -187,13 +187,18 @@ class FollowUpPolicy(Policy):
         return {
             "priority": 5,
             "action": "action_answer_follow_up",
-            "intents": ["nlu_fallback", "out_of_scope", "product_question", "dont_know"],
+            # Not product_question: its honest "je n'ai pas d'information" beats repeating an
+            # answer ("Et le paiement à la livraison c'est possible ?" after the countries
+            # answer: QA pass 12).
+            "intents": ["nlu_fallback", "out_of_scope", "dont_know"],
             "max_dont_know_confidence": 0.8,
             "max_words": 10,
             "cue_ranks": 3,
             # The same topic asked again right after its answer hands over (``insisted_key``).
             "handoff_action": "action_request_human",
-            "handoff_keys": ["faq/cancel_order", "faq/parcel_not_received", "faq/return_fees"],
+            # Not return_fees: "Et le retour c'est à mes frais ?" after its answer is a
+            # question, not a request to act (QA pass 12: handed over).
+            "handoff_keys": ["faq/cancel_order", "faq/parcel_not_received"],
             # A question about the order whose status was just given shows it again
             # (``follows_up_lookup``).
             "order_action": "action_answer_order_follow_up",
@@ -229,12 +234,16 @@ class FollowUpPolicy(Policy):
         """With confidence 1.0: ``order_action`` right after a question about the order just
         looked up (:func:`follows_up_lookup`), ``handoff_action`` right after a message that
         insists (:func:`insisted_key`), ``action`` right after a follow-up
-        (:func:`follow_up_key`), ``action_listen`` after any of them; all zeros otherwise."""
+        (:func:`follow_up_key`), ``action_listen`` after any of them (after
+        ``handoff_action`` however it was started); all zeros otherwise."""
         probabilities = self._default_predictions(domain)
         config = self.config
         latest = tracker.latest_action_name
-        if latest in (config["action"], config["order_action"]) or (
-                latest == config["handoff_action"] and insisted_key(tracker, config)):
+        # After a handoff, whatever started it (a rule, a "oui" to the offered person, this
+        # policy): wait for the customer. Outside support hours the conversation is not
+        # paused, and without this a "oui" was followed by the request to rephrase (QA pass
+        # 12: no rule covers affirm -> action_request_human).
+        if latest in (config["action"], config["order_action"], config["handoff_action"]):
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         elif latest == ACTION_LISTEN_NAME:
             if follows_up_lookup(tracker, config):

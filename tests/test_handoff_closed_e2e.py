@@ -126,3 +126,18 @@ def test_after_three_invalid_addresses_the_support_email_is_given(
         replies = closed_bot.texts(sender, typo)
     assert any("support@example.com" in text for text in replies), replies
     assert handoff_of(closed_bot, sender).customer_email is None
+
+
+def test_a_yes_to_the_offered_person_gets_only_the_handoff_reply(
+        closed_bot: RunningBot) -> None:
+    # QA pass 12: with the address known (a verified order), the closed-hours handoff
+    # asks nothing and does not pause; the request to rephrase followed it.
+    sender = new_sender("closed-yes")
+    closed_bot.texts(sender, "commande 104522")
+    closed_bot.texts(sender, "marie.dupont@example.com")
+    closed_bot.texts(sender, "mon colis n'est jamais arrivé et le suivi ne bouge plus")
+
+    replies = closed_bot.texts(sender, "oui")
+
+    assert any("marie.dupont@example.com" in reply for reply in replies), replies
+    assert not any("reformuler" in reply for reply in replies), replies

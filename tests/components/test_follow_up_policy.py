@@ -204,3 +204,30 @@ def test_the_policy_shows_the_order_again_then_listens(tmp_path) -> None:
     asking.update(ActionExecuted("action_answer_order_follow_up"))
     after = policy.predict_action_probabilities(asking, DOMAIN)
     assert DOMAIN.action_names_or_texts[after.max_confidence_index] == ACTION_LISTEN_NAME
+
+
+def test_a_product_question_or_a_return_fee_question_keeps_its_own_reply() -> None:
+    # QA pass 12: "Et le paiement à la livraison c'est possible ?" after the countries answer
+    # got it again; "Et le retour c'est à mes frais ?" after the return fees answer was
+    # handed over.
+    payment = user("Et le paiement à la livraison c'est possible ?", "product_question",
+                   ranking=["faq/worldwide_shipping"])
+    assert follow_up_key(tracker(*ANSWERED, payment), CONFIG) is None
+    fees = (user("j'ai reçu un article cassé", "faq", key="faq/return_fees"),
+            ActionExecuted("utter_faq"), ActionExecuted(ACTION_LISTEN_NAME))
+    again = user("Et le retour c'est à mes frais ?", "faq", key="faq/return_fees")
+    assert insisted_key(tracker(*fees, again), CONFIG) is None
+
+
+def test_after_any_handoff_the_policy_listens(tmp_path) -> None:
+    # QA pass 12: a "oui" to the offered person, outside support hours (no pause), was
+    # followed by the request to rephrase.
+    policy = FollowUpPolicy.create(CONFIG, LocalModelStorage(tmp_path), Resource("follow_up"),
+                                   ExecutionContext(GraphSchema({})))
+    said_yes = tracker(user("oui", "affirm"), ActionExecuted("action_answer_affirm"),
+                       ActionExecuted("action_request_human"))
+
+    prediction = policy.predict_action_probabilities(said_yes, DOMAIN)
+
+    assert DOMAIN.action_names_or_texts[prediction.max_confidence_index] == ACTION_LISTEN_NAME
+    assert prediction.max_confidence == 1.0
