@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 MAX_FORM_ATTEMPTS = 3
 #: "une autre commande", "mon autre commande": not the order just looked up.
 ANOTHER_ORDER = re.compile(r"\bautres?\b", re.IGNORECASE)
+#: Actions that look an order up (and count towards the per-minute limit).
+LOOKUP_ACTIONS = frozenset({"action_check_order_status", "action_answer_order_follow_up"})
 #: Intents of a message about an order that may ask an FAQ question too (``faq_questions``:
 #: ``components.intent_faq_classifier``, ``order_intents``).
 ORDER_INTENTS = frozenset({"check_order_status", "inform"})
@@ -84,7 +86,7 @@ def reused_order(tracker: Tracker) -> tuple[str, str] | None:
 
     Only for a ``check_order_status`` message without an order number ("vous pouvez me
     donner le numéro de suivi ?", QA pass 10: the bot asked for the order number again),
-    sent right after ``action_check_order_status`` replied, not about "une autre commande",
+    sent right after a lookup replied (:data:`LOOKUP_ACTIONS`), not about "une autre commande",
     and while no number waits in the form (a failed lookup keeps the one typed).
     """
     latest = tracker.latest_message or {}
@@ -96,7 +98,7 @@ def reused_order(tracker: Tracker) -> tuple[str, str] | None:
     users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
     before = [event.get("name") for event in tracker.events[:users[-1] if users else 0]
               if event.get("event") == "action" and event.get("name") != "action_listen"]
-    if not before or before[-1] != "action_check_order_status":
+    if not before or before[-1] not in LOOKUP_ACTIONS:
         return None
     return verified_pair(tracker)
 
@@ -134,7 +136,7 @@ def recent_lookups(events: list[dict[str, Any]], now: float) -> int:
     """
     return sum(
         1 for event in events
-        if event.get("event") == "action" and event.get("name") == "action_check_order_status"
+        if event.get("event") == "action" and event.get("name") in LOOKUP_ACTIONS
         and now - float(event.get("timestamp") or 0) <= RATE_WINDOW_S
     )
 

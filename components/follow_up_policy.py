@@ -86,8 +86,9 @@ def follow_up_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str 
 def follows_up_lookup(tracker: DialogueStateTracker, config: dict[str, Any]) -> bool:
     """Whether the latest message asks about the order whose status the bot just gave.
 
-    All of: no form active; the bot's last action before the message was
-    ``action_check_order_status`` and it verified the order then (``verified_order`` set in
+    All of: no form active; the bot's last action before the message looked the order up
+    (``lookup_actions``: ``action_check_order_status``, or ``order_action`` itself for a
+    second question) and it verified the order then (``verified_order`` set in
     that turn); the message gives no order number, has at most ``max_words`` words, and is
     one the bot would not answer (``intents``, as for :func:`follow_up_key`) whose FAQ
     ranking puts a shipment or payment topic first (``order_ranked_keys``), or an FAQ
@@ -105,7 +106,7 @@ def follows_up_lookup(tracker: DialogueStateTracker, config: dict[str, Any]) -> 
     turn = events[users[-2] + 1:users[-1]]
     actions = [event.action_name for event in turn if isinstance(event, ActionExecuted)
                and event.action_name != ACTION_LISTEN_NAME]
-    if not actions or actions[-1] != "action_check_order_status" or not any(
+    if not actions or actions[-1] not in config["lookup_actions"] or not any(
             isinstance(event, SlotSet) and event.key == "verified_order" and event.value
             for event in turn):
         return False
@@ -202,6 +203,7 @@ class FollowUpPolicy(Policy):
             # A question about the order whose status was just given shows it again
             # (``follows_up_lookup``).
             "order_action": "action_answer_order_follow_up",
+            "lookup_actions": ["action_check_order_status", "action_answer_order_follow_up"],
             # FAQ answers the status replaces ("vous avez un numéro de suivi ?", "elle part
             # quand alors ?"), and the keys a message the bot would not answer must rank
             # first ("et elle arrive quand ?": delivery time; "il fait beau chez vous ?" is

@@ -40,6 +40,8 @@ def test_a_question_about_the_order_just_looked_up_gets_its_status_again(bot) ->
     # QA pass 11: "je ne peux pas vous aider sur ce sujet".
     replies = bot.texts("e2e-again", "et elle arrive quand ?")
     assert "Livraison prévue entre le" in " ".join(replies)
+    replies = bot.texts("e2e-again", "et le numéro de suivi c'est lequel déjà ?")
+    assert "6A12345678901" in " ".join(replies)
     # Another order is another lookup: its number is asked.
     asked = bot.texts("e2e-again", "et où en est mon autre commande ?")
     assert any("numéro" in reply for reply in asked)

@@ -497,8 +497,10 @@ def asked_after_lookup(text: str, intent: str = "check_order_status", entities: 
 
 
 def test_a_question_right_after_a_lookup_reuses_the_verified_order() -> None:
-    assert reused_order(asked_after_lookup("et le numéro de suivi ?")) == (
-        "104522", "marie.dupont@example.com")
+    for last_action in ("action_check_order_status", "action_answer_order_follow_up"):
+        assert reused_order(asked_after_lookup("et le numéro de suivi ?",
+                                               last_action=last_action)) == (
+            "104522", "marie.dupont@example.com")
 
 
 @pytest.mark.parametrize("tracker", [

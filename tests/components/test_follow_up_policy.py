@@ -154,10 +154,10 @@ def test_the_policy_hands_over_when_the_customer_insists_then_listens(tmp_path) 
     assert DOMAIN.action_names_or_texts[after.max_confidence_index] == ACTION_LISTEN_NAME
 
 
-def looked_up(verified: bool = True) -> tuple:
-    """A turn whose reply was an order lookup (verified or not)."""
+def looked_up(verified: bool = True, action: str = "action_check_order_status") -> tuple:
+    """A turn whose reply was an order lookup (verified or not) by ``action``."""
     return (user("marie.dupont@example.com", "inform"), ActionExecuted("order_status_form"),
-            ActionExecuted("action_check_order_status"),
+            ActionExecuted(action),
             SlotSet("verified_order", {"order_number": "104522", "email": "m@example.com"}
                     if verified else None),
             ActionExecuted(ACTION_LISTEN_NAME))
@@ -169,6 +169,9 @@ def test_a_question_right_after_a_lookup_follows_it_up() -> None:
                    user("le suivi ?", "faq", key="faq/track_parcel"),
                    user("je fais quoi du coup ?", "nlu_fallback", ranking=["faq/return_fees"])):
         assert follows_up_lookup(tracker(*looked_up(), latest), CONFIG), latest.text
+        # A second question after the status given again.
+        assert follows_up_lookup(tracker(*looked_up(action="action_answer_order_follow_up"),
+                                         latest), CONFIG), latest.text
 
 
 def test_other_messages_after_a_lookup_are_left_alone() -> None:
