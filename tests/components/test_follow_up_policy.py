@@ -102,25 +102,6 @@ def test_a_message_the_bot_answers_or_a_long_one_or_a_form_is_left_alone() -> No
         "et au Burkina ?", "out_of_scope", ranking=ranking)), CONFIG) is None
 
 
-def test_the_policy_predicts_the_follow_up_action_then_listens(tmp_path) -> None:
-    policy = FollowUpPolicy.create(CONFIG, LocalModelStorage(tmp_path), Resource("follow_up"),
-                                   ExecutionContext(GraphSchema({})))
-    follow_up = tracker(*ANSWERED, user("et au Burkina ?", "out_of_scope",
-                                        ranking=["faq/worldwide_shipping"]))
-
-    prediction = policy.predict_action_probabilities(follow_up, DOMAIN)
-    assert DOMAIN.action_names_or_texts[prediction.max_confidence_index] == \
-        "action_answer_follow_up"
-    assert prediction.max_confidence == 1.0
-
-    follow_up.update(ActionExecuted("action_answer_follow_up"))
-    after = policy.predict_action_probabilities(follow_up, DOMAIN)
-    assert DOMAIN.action_names_or_texts[after.max_confidence_index] == ACTION_LISTEN_NAME
-
-    other = tracker(*ANSWERED, user("bonjour", "greet"))
-    assert policy.predict_action_probabilities(other, DOMAIN).max_confidence == 0.0
-
-
 CANCEL = (user("je veux annuler ma commande", "faq", key="faq/cancel_order"),
           ActionExecuted("utter_faq"), ActionExecuted(ACTION_LISTEN_NAME))
 
@@ -138,20 +119,6 @@ def test_asking_again_about_a_cancellation_right_after_its_answer_insists() -> N
     greeting = (user("bonjour", "greet"), ActionExecuted("utter_greet"),
                 ActionExecuted(ACTION_LISTEN_NAME))
     assert insisted_key(tracker(*CANCEL, *greeting, again), CONFIG) is None
-
-
-def test_the_policy_hands_over_when_the_customer_insists_then_listens(tmp_path) -> None:
-    policy = FollowUpPolicy.create(CONFIG, LocalModelStorage(tmp_path), Resource("follow_up"),
-                                   ExecutionContext(GraphSchema({})))
-    insisting = tracker(*CANCEL, user("ok annulez-la svp", "faq", key="faq/cancel_order"))
-
-    prediction = policy.predict_action_probabilities(insisting, DOMAIN)
-    assert DOMAIN.action_names_or_texts[prediction.max_confidence_index] == \
-        "action_request_human"
-
-    insisting.update(ActionExecuted("action_request_human"))
-    after = policy.predict_action_probabilities(insisting, DOMAIN)
-    assert DOMAIN.action_names_or_texts[after.max_confidence_index] == ACTION_LISTEN_NAME
 
 
 def looked_up(verified: bool = True, action: str = "action_check_order_status") -> tuple:
@@ -194,21 +161,6 @@ def test_other_messages_after_a_lookup_are_left_alone() -> None:
         "et elle arrive quand ?", "out_of_scope", ranking=["faq/delivery_time"])), CONFIG)
 
 
-def test_the_policy_shows_the_order_again_then_listens(tmp_path) -> None:
-    policy = FollowUpPolicy.create(CONFIG, LocalModelStorage(tmp_path), Resource("follow_up"),
-                                   ExecutionContext(GraphSchema({})))
-    asking = tracker(*looked_up(), user("et elle arrive quand ?", "out_of_scope",
-                                        ranking=["faq/delivery_time"]))
-
-    prediction = policy.predict_action_probabilities(asking, DOMAIN)
-    assert DOMAIN.action_names_or_texts[prediction.max_confidence_index] == \
-        "action_answer_order_follow_up"
-
-    asking.update(ActionExecuted("action_answer_order_follow_up"))
-    after = policy.predict_action_probabilities(asking, DOMAIN)
-    assert DOMAIN.action_names_or_texts[after.max_confidence_index] == ACTION_LISTEN_NAME
-
-
 def test_a_product_question_or_a_return_fee_question_keeps_its_own_reply() -> None:
     # QA pass 12: "Et le paiement à la livraison c'est possible ?" after the countries answer
     # got it again; "Et le retour c'est à mes frais ?" after the return fees answer was
@@ -234,3 +186,34 @@ def test_after_any_handoff_the_policy_listens(tmp_path) -> None:
 
     assert DOMAIN.action_names_or_texts[prediction.max_confidence_index] == ACTION_LISTEN_NAME
     assert prediction.max_confidence == 1.0
+
+
+@pytest.mark.parametrize("events, action", [
+    ((*ANSWERED, user("et au Burkina ?", "out_of_scope", ranking=["faq/worldwide_shipping"])),
+     "action_answer_follow_up"),
+    ((*CANCEL, user("ok annulez-la svp", "faq", key="faq/cancel_order")),
+     "action_request_human"),
+    ((*looked_up(), user("et elle arrive quand ?", "out_of_scope",
+                         ranking=["faq/delivery_time"])),
+     "action_answer_order_follow_up"),
+])
+def test_the_policy_predicts_its_action_then_listens(tmp_path, events: tuple,
+                                                      action: str) -> None:
+    policy = FollowUpPolicy.create(CONFIG, LocalModelStorage(tmp_path), Resource("follow_up"),
+                                   ExecutionContext(GraphSchema({})))
+    conversation = tracker(*events)
+
+    prediction = policy.predict_action_probabilities(conversation, DOMAIN)
+    assert DOMAIN.action_names_or_texts[prediction.max_confidence_index] == action
+    assert prediction.max_confidence == 1.0
+
+    conversation.update(ActionExecuted(action))
+    after = policy.predict_action_probabilities(conversation, DOMAIN)
+    assert DOMAIN.action_names_or_texts[after.max_confidence_index] == ACTION_LISTEN_NAME
+
+
+def test_other_messages_get_no_prediction(tmp_path) -> None:
+    policy = FollowUpPolicy.create(CONFIG, LocalModelStorage(tmp_path), Resource("follow_up"),
+                                   ExecutionContext(GraphSchema({})))
+    other = tracker(*ANSWERED, user("bonjour", "greet"))
+    assert policy.predict_action_probabilities(other, DOMAIN).max_confidence == 0.0
