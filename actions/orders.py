@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -36,8 +35,6 @@ logger = logging.getLogger(__name__)
 
 #: Invalid answers to the form's questions before the bot stops asking.
 MAX_FORM_ATTEMPTS = 3
-#: "une autre commande", "mon autre commande": not the order just looked up.
-ANOTHER_ORDER = re.compile(r"\bautres?\b", re.IGNORECASE)
 #: Actions that look an order up (and count towards the per-minute limit).
 LOOKUP_ACTIONS = frozenset({"action_check_order_status", "action_answer_order_follow_up"})
 #: Intents of a message about an order that may ask an FAQ question too (``faq_questions``:
@@ -78,29 +75,6 @@ def delivery_window(shipped_at: datetime) -> tuple[date, date]:
 def lookups_blocked(tracker: Tracker) -> bool:
     """Whether this conversation had :data:`MAX_FAILED_LOOKUPS` failed verifications."""
     return int(tracker.get_slot("order_lookup_failures") or 0) >= MAX_FAILED_LOOKUPS
-
-
-def reused_order(tracker: Tracker) -> tuple[str, str] | None:
-    """The order a question asks about again right after its status was given: ``(number,
-    e-mail)`` of the order the conversation verified (:func:`verified_pair`), or None.
-
-    Only for a ``check_order_status`` message without an order number ("vous pouvez me
-    donner le numéro de suivi ?", QA pass 10: the bot asked for the order number again),
-    sent right after a lookup replied (:data:`LOOKUP_ACTIONS`), not about "une autre commande",
-    and while no number waits in the form (a failed lookup keeps the one typed).
-    """
-    latest = tracker.latest_message or {}
-    if ((latest.get("intent") or {}).get("name") != "check_order_status"
-            or next(tracker.get_latest_entity_values("order_number"), None)
-            or tracker.get_slot("order_number")
-            or ANOTHER_ORDER.search(latest.get("text") or "")):
-        return None
-    users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
-    before = [event.get("name") for event in tracker.events[:users[-1] if users else 0]
-              if event.get("event") == "action" and event.get("name") != "action_listen"]
-    if not before or before[-1] not in LOOKUP_ACTIONS:
-        return None
-    return verified_pair(tracker)
 
 
 def gives_up(tracker: Tracker) -> bool:
@@ -206,14 +180,6 @@ class ValidateOrderStatusForm(FormValidationAction):
                                         and gives_up(tracker)):
             return []
         return domain_slots
-
-    async def extract_order_number(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """The number and e-mail of the order just looked up, for a question about it
-        right after its status (:func:`reused_order`); nothing otherwise."""
-        pair = reused_order(tracker)
-        return {"order_number": pair[0], "order_email": pair[1]} if pair else {}
 
     def _invalid(
         self, slot: str, response: str, dispatcher: CollectingDispatcher, tracker: Tracker

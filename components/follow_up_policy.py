@@ -36,6 +36,8 @@ FOLLOW_UP_CUE = re.compile(
     r"\s*(?:et|ou|mais|donc|alors|sinon|pareil|idem|même|aussi|c['’]est\s+pareil)\b",
     re.IGNORECASE)
 WORD = re.compile(r"\w+")
+#: "une autre commande", "mon autre commande": not the order just looked up.
+ANOTHER_ORDER = re.compile(r"\bautres?\b", re.IGNORECASE)
 
 
 def faq_answer_key(user: UserUttered) -> str | None:
@@ -91,8 +93,10 @@ def follows_up_lookup(tracker: DialogueStateTracker, config: dict[str, Any]) -> 
     second question) and it verified the order then (``verified_order`` set in
     that turn); the message gives no order number, has at most ``max_words`` words, and is
     one the bot would not answer (``intents``, as for :func:`follow_up_key`) whose FAQ
-    ranking puts a shipment or payment topic first (``order_ranked_keys``), or an FAQ
-    question about tracking or shipping (``order_keys``). "et elle arrive quand ?" right
+    ranking puts a shipment or payment topic first (``order_ranked_keys``), an FAQ
+    question about tracking or shipping (``order_keys``), or a question about "the" order
+    (``check_order_status``, not about "une autre commande": "vous pouvez me redonner le
+    numéro de suivi ?" asked for the number again, QA pass 10). "et elle arrive quand ?" right
     after the shipped status (QA pass 11: "je ne peux pas vous aider"; 9 of 51 wrong replies
     came right after a lookup); not "il fait beau chez vous ?", nor "j'ai été débitée
     pourtant" (the payment FAQ answers it).
@@ -117,6 +121,8 @@ def follows_up_lookup(tracker: DialogueStateTracker, config: dict[str, Any]) -> 
         return False
     if _unanswered(latest, config):
         return _top_key(latest) in config["order_ranked_keys"]
+    if (latest.intent or {}).get("name") == "check_order_status":
+        return not ANOTHER_ORDER.search(latest.text or "")
     return faq_answer_key(latest) in config["order_keys"]
 
 

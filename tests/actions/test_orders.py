@@ -26,7 +26,6 @@ from actions.orders import (
     ValidateOrderStatusForm,
     delivery_window,
     french_date,
-    reused_order,
     utter_order_status,
 )
 
@@ -481,46 +480,6 @@ def test_french_dates_write_the_first_of_the_month_as_an_ordinal() -> None:
     assert french_date(date(2026, 12, 1)) == "1er décembre 2026"
     assert french_date(date(2026, 12, 2)) == "2 décembre 2026"
     assert french_date(date(2026, 12, 11)) == "11 décembre 2026"
-
-
-def asked_after_lookup(text: str, intent: str = "check_order_status", entities: list | None = None,
-                       last_action: str = "action_check_order_status", **slots: Any) -> Tracker:
-    """A tracker whose latest message ``text`` follows ``last_action``, with the order
-    104522 verified earlier in the conversation."""
-    tracker = make_tracker(
-        [{"event": "action", "name": last_action}, {"event": "action", "name": "action_listen"},
-         {"event": "user", "text": text}],
-        verified_order={"order_number": "104522", "email": "marie.dupont@example.com"}, **slots)
-    tracker.latest_message = {"text": text, "intent": {"name": intent},
-                              "entities": entities or []}
-    return tracker
-
-
-def test_a_question_right_after_a_lookup_reuses_the_verified_order() -> None:
-    for last_action in ("action_check_order_status", "action_answer_order_follow_up"):
-        assert reused_order(asked_after_lookup("et le numéro de suivi ?",
-                                               last_action=last_action)) == (
-            "104522", "marie.dupont@example.com")
-
-
-@pytest.mark.parametrize("tracker", [
-    asked_after_lookup("et mon autre commande ?"),
-    asked_after_lookup("et la 104530 ?", entities=[{"entity": "order_number",
-                                                     "value": "104530"}]),
-    asked_after_lookup("le numéro de suivi ?", last_action="utter_greet"),
-    asked_after_lookup("et le délai ?", intent="faq"),
-    # A failed lookup keeps the typed number: that one is retried, not the verified one.
-    asked_after_lookup("le suivi ?", order_number="104599"),
-])
-def test_other_questions_do_not_reuse_the_verified_order(tracker: Tracker) -> None:
-    assert reused_order(tracker) is None
-
-
-async def test_the_form_takes_the_reused_order_number_and_email() -> None:
-    tracker = asked_after_lookup("et le numéro de suivi ?")
-    slots = await ValidateOrderStatusForm().extract_order_number(
-        CollectingDispatcher(), tracker, {})
-    assert slots == {"order_number": "104522", "order_email": "marie.dupont@example.com"}
 
 
 async def test_a_question_after_a_lookup_gets_the_verified_orders_status_again(

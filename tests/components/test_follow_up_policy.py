@@ -134,6 +134,7 @@ def test_a_question_right_after_a_lookup_follows_it_up() -> None:
     for latest in (user("et elle arrive quand ?", "out_of_scope",
                         ranking=["faq/delivery_time"]),
                    user("le suivi ?", "faq", key="faq/track_parcel"),
+                   user("vous pouvez me redonner le numéro de suivi ?", "check_order_status"),
                    user("je fais quoi du coup ?", "nlu_fallback", ranking=["faq/return_fees"])):
         assert follows_up_lookup(tracker(*looked_up(), latest), CONFIG), latest.text
         # A second question after the status given again.
@@ -151,6 +152,8 @@ def test_other_messages_after_a_lookup_are_left_alone() -> None:
     assert not follows_up_lookup(tracker(*looked_up(), user(
         "vous livrez en Suisse ?", "faq", key="faq/worldwide_shipping")), CONFIG)
     assert not follows_up_lookup(tracker(*looked_up(), user("merci", "greet")), CONFIG)
+    assert not follows_up_lookup(tracker(*looked_up(), user(
+        "et où en est mon autre commande ?", "check_order_status")), CONFIG)
     assert not follows_up_lookup(tracker(*looked_up(), user(
         "il fait beau chez vous ?", "out_of_scope", ranking=["faq/worldwide_shipping"])),
         CONFIG)
