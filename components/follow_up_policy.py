@@ -78,9 +78,7 @@ def follow_up_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str 
     key = faq_answer_key(users[-2])
     if key is None or not _answered(tracker, users[-2]):
         return None
-    ranking = ((latest.parse_data.get("response_selector") or {}).get("faq") or {}).get(
-        "ranking") or []
-    keys = [item.get("intent_response_key") for item in ranking]
+    keys = ranked_keys(latest)
     ranks = config["cue_ranks"] if FOLLOW_UP_CUE.match(text) else 1
     return key if key in keys[:ranks] else None
 
@@ -120,17 +118,17 @@ def follows_up_lookup(tracker: DialogueStateTracker, config: dict[str, Any]) -> 
     if len(WORD.findall(latest.text or "")) > config["max_words"]:
         return False
     if _unanswered(latest, config):
-        return _top_key(latest) in config["order_ranked_keys"]
+        return next(iter(ranked_keys(latest)), None) in config["order_ranked_keys"]
     if (latest.intent or {}).get("name") == "check_order_status":
         return not ANOTHER_ORDER.search(latest.text or "")
     return faq_answer_key(latest) in config["order_keys"]
 
 
-def _top_key(message: UserUttered) -> str | None:
-    """The first key of a message's FAQ ranking, or None."""
+def ranked_keys(message: UserUttered) -> list[str | None]:
+    """The keys of a message's FAQ ranking (``faq/<key>``), best first; ``[]`` without one."""
     ranking = ((message.parse_data.get("response_selector") or {}).get("faq") or {}).get(
         "ranking") or []
-    return ranking[0].get("intent_response_key") if ranking else None
+    return [item.get("intent_response_key") for item in ranking]
 
 
 def _unanswered(message: UserUttered, config: dict[str, Any]) -> bool:
