@@ -64,19 +64,17 @@ def follow_up_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str 
     :data:`FOLLOW_UP_CUE`. "et au Burkina ?" after worldwide shipping -> that key; "vous
     vendez des montres ?" after it -> None (other keys first, no cue).
     """
-    if tracker.active_loop_name:
+    exchange = last_exchange(tracker)
+    if exchange is None:
         return None
-    users = [event for event in tracker.events if isinstance(event, UserUttered)]
-    if len(users) < 2:
-        return None
-    latest = users[-1]
+    previous, turn, latest = exchange
     if not _unanswered(latest, config):
         return None
     text = latest.text or ""
     if len(WORD.findall(text)) > config["max_words"]:
         return None
-    key = faq_answer_key(users[-2])
-    if key is None or not _answered(tracker, users[-2]):
+    key = faq_answer_key(previous)
+    if key is None or not _answered(turn):
         return None
     keys = ranked_keys(latest)
     ranks = config["cue_ranks"] if FOLLOW_UP_CUE.match(text) else 1
@@ -99,20 +97,16 @@ def follows_up_lookup(tracker: DialogueStateTracker, config: dict[str, Any]) -> 
     came right after a lookup); not "il fait beau chez vous ?", nor "j'ai été débitée
     pourtant" (the payment FAQ answers it).
     """
-    if tracker.active_loop_name:
+    exchange = last_exchange(tracker)
+    if exchange is None:
         return False
-    events = list(tracker.events)
-    users = [i for i, event in enumerate(events) if isinstance(event, UserUttered)]
-    if len(users) < 2:
-        return False
-    turn = events[users[-2] + 1:users[-1]]
+    _, turn, latest = exchange
     actions = [event.action_name for event in turn if isinstance(event, ActionExecuted)
                and event.action_name != ACTION_LISTEN_NAME]
     if not actions or actions[-1] not in config["lookup_actions"] or not any(
             isinstance(event, SlotSet) and event.key == "verified_order" and event.value
             for event in turn):
         return False
-    latest = events[users[-1]]
     if any(entity.get("entity") == "order_number" for entity in latest.entities or []):
         return False
     if len(WORD.findall(latest.text or "")) > config["max_words"]:
@@ -148,28 +142,35 @@ def insisted_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str |
     after the cancellation answer (QA pass 10: the same answer again) is a request the bot
     cannot carry out: a person must (orders are processed within 12 hours: FAQ, Commande
     9)."""
-    if tracker.active_loop_name:
+    exchange = last_exchange(tracker)
+    if exchange is None:
         return None
-    users = [event for event in tracker.events if isinstance(event, UserUttered)]
-    if len(users) < 2:
-        return None
-    key = faq_answer_key(users[-1])
-    if (key not in config["handoff_keys"] or faq_answer_key(users[-2]) != key
-            or not _answered(tracker, users[-2])):
+    previous, turn, latest = exchange
+    key = faq_answer_key(latest)
+    if (key not in config["handoff_keys"] or faq_answer_key(previous) != key
+            or not _answered(turn)):
         return None
     return key
 
 
-def _answered(tracker: DialogueStateTracker, user: UserUttered) -> bool:
-    """Whether the bot ran ``utter_faq`` after ``user`` (and before the next message)."""
+def last_exchange(tracker: DialogueStateTracker,
+                  ) -> tuple[UserUttered, list[Any], UserUttered] | None:
+    """``(previous message, the bot's events between it and the latest, latest message)``,
+    or None while a form is active (forms handle their own messages) or before a second
+    message."""
+    if tracker.active_loop_name:
+        return None
     events = list(tracker.events)
-    start = next(i for i, event in enumerate(events) if event is user)
-    for event in events[start + 1:]:
-        if isinstance(event, UserUttered):
-            return False
-        if isinstance(event, ActionExecuted) and event.action_name == "utter_faq":
-            return True
-    return False
+    users = [i for i, event in enumerate(events) if isinstance(event, UserUttered)]
+    if len(users) < 2:
+        return None
+    return events[users[-2]], events[users[-2] + 1:users[-1]], events[users[-1]]
+
+
+def _answered(turn: list[Any]) -> bool:
+    """Whether the bot's ``turn`` ran ``utter_faq`` (answered the message before it)."""
+    return any(isinstance(event, ActionExecuted) and event.action_name == "utter_faq"
+               for event in turn)
 
 
 @DefaultV1Recipe.register(
