@@ -3,15 +3,17 @@
 An order number is what the invoice shows (FAQ, Commande 1: "le numéro de commande est
 identique à l'identifiant de la facture"): digits, or 1-4 letters followed by digits.
 Customers write it ``104522``, ``#104522``, ``n°104522``, ``n° 104 522``, ``104-522``,
-``104.522``, ``commande: 104522``, ``cmd104522`` or ``CMD-104522`` (QA pass 11): all of
-these give the canonical
-``104522``. A date (``28/11/2026``) is not an order number.
+``104.522``, ``commande: 104522``, ``cmd104522`` or ``CMD-104522`` (QA pass 11), digit by digit
+``1 0 4 5 0 1`` or in words ``cent quatre mille cinq cent un`` (QA pass 12): all of these
+give the canonical digits. A date (``28/11/2026``) is not an order number.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from text_to_num import alpha2digit
 
 #: Longest canonical order number accepted (characters).
 MAX_ORDER_NUMBER_LENGTH = 20
@@ -54,6 +56,25 @@ _NEGATED_BEFORE = re.compile(
 )
 
 
+# Digits typed one by one ("1 0 4 5 0 1") or read out in words and turned into digits by
+# text2num ("un zéro quatre cinq zéro un" -> "1 04 5 01"): three or more groups of one or two
+# digits separated by single spaces, 5-8 digits in all (a phone number has 10).
+_SPACED_DIGITS = re.compile(r"(?<![\d.,/-])\d{1,2}(?: \d{1,2}){2,7}(?![\d.,/])")
+
+
+def _spoken_digits(text: str) -> str:
+    """``text`` with numbers in French words as digits (text2num: "cent quatre mille cinq
+    cent un" -> "104501") and spaced digit runs joined ("1 0 4 5 0 1" -> "104501")."""
+
+    def joined(match: re.Match[str]) -> str:
+        digits = match.group(0).replace(" ", "")
+        return digits if 5 <= len(digits) <= 8 else match.group(0)
+
+    # threshold=0: "un zéro quatre..." is digits too ("un" alone stays a word by default);
+    # text2num needs the accent of "zéro", so this reads the text before accent folding.
+    return _SPACED_DIGITS.sub(joined, alpha2digit(text, "fr", threshold=0))
+
+
 def _fold(text: str) -> str:
     """NFKC-normalise and strip accents (``numéro`` -> ``numero``; keeps ``°``)."""
     text = unicodedata.normalize("NFKC", text)
@@ -86,11 +107,20 @@ def order_number_candidates(text: str) -> list[str]:
         la 104511"``) come last. A token
         such as ``cmd104522`` yields both ``104522`` and ``CMD104522``, since the letters
         may be a prefix word or part of the number (the bare digits come first). Empty when
-        there is nothing that looks like an order number.
+        there is nothing that looks like an order number. Only when the digits as typed
+        give nothing are numbers in words and digits typed one by one read
+        (:func:`_spoken_digits`), so "mille mercis" never competes with a typed number.
     """
     if not text:
         return []
-    folded = EMAIL_PATTERN.sub(" ", _fold(text[:2000]))
+    text = unicodedata.normalize("NFKC", text[:2000])
+    return (_candidates(EMAIL_PATTERN.sub(" ", _fold(text)))
+            or _candidates(EMAIL_PATTERN.sub(" ", _fold(_spoken_digits(text)))))
+
+
+def _candidates(folded: str) -> list[str]:
+    """The order numbers of accent-folded text, as :func:`order_number_candidates` orders
+    them."""
     preferred: list[str] = []
     others: list[str] = []
     negated: list[str] = []

@@ -224,3 +224,23 @@ def test_an_order_number_after_a_hyphenated_prefix_starts_the_lookup(bot) -> Non
     replies = bot.texts("qa-cmd", "Bonjour, référence CMD-104530, pouvez-vous me confirmer la "
                                   "livraison ?")
     assert any("adresse e-mail" in reply and "104530" in reply for reply in replies), replies
+
+
+@pytest.mark.parametrize(
+    ("sender", "first", "number"),
+    [
+        # QA pass 12: "1 0 4 5 0 1" was not recognised and the number was asked again.
+        ("qa-spaced", "Bonjour, mon numéro de commande est le 1 0 4 5 3 0", None),
+        # Read out in words, as the answer to the form's question.
+        ("qa-words", "je voudrais savoir où en est ma commande",
+         "cent quatre mille cinq cent trente"),
+    ],
+)
+def test_an_order_number_typed_digit_by_digit_or_in_words_is_taken(
+    bot, sender: str, first: str, number: str | None
+) -> None:
+    replies = bot.texts(sender, first)
+    if number is not None:
+        assert any("numéro" in reply for reply in replies), replies
+        replies = bot.texts(sender, number)
+    assert any("adresse e-mail" in reply and "104530" in reply for reply in replies), replies

@@ -21,6 +21,10 @@ from actions.order_numbers import canonical_order_number, normalize_email, order
         # QA pass 11.
         "référence CMD-104522, pouvez-vous me confirmer la livraison ?",
         "cde-104522",
+        # QA pass 12: digit by digit, in words.
+        "mon numéro de commande est le 1 0 4 5 2 2",
+        "c'est la cent quatre mille cinq cent vingt-deux",
+        "un zéro quatre cinq deux deux",
     ],
 )
 def test_every_customer_spelling_gives_the_same_number(text: str) -> None:
@@ -84,3 +88,15 @@ def test_email_is_trimmed_and_lower_cased() -> None:
 @pytest.mark.parametrize("text", [None, "", "marie.dupont", "marie@", "@example.com", "104522"])
 def test_text_without_an_email_gives_none(text: str | None) -> None:
     assert normalize_email(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["appelez-moi au 06 12 34 56 78", "j'ai 2 bagues et 3 colliers", "deux colliers"],
+)
+def test_a_phone_number_or_small_counts_are_not_read_as_spoken_digits(text: str) -> None:
+    assert order_number_candidates(text) == []
+
+
+def test_a_typed_number_wins_over_one_in_words() -> None:
+    assert order_number_candidates("mille mercis, c'est la 104522") == ["104522"]

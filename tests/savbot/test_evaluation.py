@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from savbot.evaluation import (
+    HELD_OUT_SETS,
     PROJECT_ROOT,
     Prediction,
     clarifier_thresholds,
@@ -126,8 +129,9 @@ def test_the_fallback_curve_reads_the_clarifier_thresholds_of_the_project() -> N
     assert 0 < confidence < 1 and 0 <= margin < confidence
 
 
-def test_the_held_out_set_has_every_label_with_enough_messages() -> None:
-    examples = load_test_set()
+@pytest.mark.parametrize("path", HELD_OUT_SETS.values(), ids=HELD_OUT_SETS.keys())
+def test_each_held_out_set_has_every_label_with_enough_messages(path) -> None:
+    examples = load_test_set(path)
     labels = [label for _, label in examples]
     faq_keys = {label for label in labels if label.startswith("faq/")}
     assert len(faq_keys) == 20
@@ -135,7 +139,8 @@ def test_the_held_out_set_has_every_label_with_enough_messages() -> None:
     assert labels.count("out_of_scope") >= 40
 
 
-def test_no_held_out_message_is_in_the_training_data() -> None:
+@pytest.mark.parametrize("path", HELD_OUT_SETS.values(), ids=HELD_OUT_SETS.keys())
+def test_no_held_out_message_is_in_the_training_data(path) -> None:
     import unicodedata
 
     from rasa.shared.nlu.training_data.loading import load_data
@@ -146,5 +151,5 @@ def test_no_held_out_message_is_in_the_training_data() -> None:
 
     training = {normal(m.get("text")) for m in
                 load_data(str(PROJECT_ROOT / "data" / "nlu")).intent_examples}
-    leaked = [text for text, _ in load_test_set() if normal(text) in training]
+    leaked = [text for text, _ in load_test_set(path) if normal(text) in training]
     assert leaked == []
