@@ -64,6 +64,7 @@ REASONS = {
     "complaint": "Client mécontent",
     "product_question": "Question sur un produit (hors FAQ)",
     "order_change": "Modification de commande (commandes traitées sous 12 heures)",
+    "unresolved": "Problème non résolu par la réponse de la FAQ",
 }
 #: Intents whose reply offers a person, and the reason a handoff right after them gets.
 INTENT_REASONS = {"complain": "complaint", "product_question": "product_question",
@@ -72,7 +73,12 @@ INTENT_REASONS = {"complain": "complaint", "product_question": "product_question
 #: FAQ topics whose answer offers a person, and the reason a handoff after them gets.
 FAQ_REASONS = {"parcel_not_received": "parcel_lost", "return_fees": "damaged_item",
                # Urgent: orders are processed within 12 hours (FAQ, Commande 9).
-               "cancel_order": "cancellation"}
+               "cancel_order": "cancellation",
+               # Asked again after the answer: the problem is not solved (the person offered
+               # by components/follow_up_policy.py, utter_faq_unresolved).
+               "no_email": "unresolved", "discount_code": "unresolved",
+               "checkout_not_responding": "unresolved", "photo_upload": "unresolved",
+               "payment_pending": "unresolved"}
 #: Invalid e-mail answers before the handoff form stops asking.
 MAX_EMAIL_ATTEMPTS = 3
 SUMMARY_QUOTE_CHARS = 160

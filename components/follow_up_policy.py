@@ -9,9 +9,11 @@ given it is an FAQ question), so :class:`FollowUpPolicy` reads it in context: wh
 message the bot would not answer (see :func:`follow_up_key`) comes right after an FAQ answer
 and has that answer's topic first in its ranking (or among the first three after "et",
 "pareil", "ou"...), the bot predicts ``action_answer_follow_up``, which names the topic and
-gives its answer again. Asking again right away about a cancellation or a lost parcel ("ok
-annulez-la svp") hands the conversation over instead, and a question about
-the order whose status was just given ("et elle arrive quand ?") gets that status again.
+gives its answer again. Asking again right away about a cancellation ("ok annulez-la svp")
+hands the conversation over instead; about a problem the answer tried to solve (an e-mail
+that does not come, a code refused, a page that does not react: "j'ai regardé dans les spams,
+rien") the bot offers a person. A question about the order whose status was just given ("et
+elle arrive quand ?") gets that status again.
 Other messages are left to the rules.
 """
 
@@ -137,18 +139,21 @@ def _unanswered(message: UserUttered, config: dict[str, Any]) -> bool:
 
 
 def insisted_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str | None:
-    """The FAQ key a customer asks again right after its answer, when that answer offers a
-    person (``handoff_keys``: a cancellation, a lost parcel), or None. "ok annulez-la svp"
-    after the cancellation answer (QA pass 10: the same answer again) is a request the bot
-    cannot carry out: a person must (orders are processed within 12 hours: FAQ, Commande
-    9)."""
+    """The FAQ key a customer asks again right after its answer, when that answer ends with
+    "contact us" (``handoff_keys`` and ``offer_keys``), or None. "ok annulez-la svp" after
+    the cancellation answer (QA pass 10: the same answer again) is a request the bot cannot
+    carry out: a person must (orders are processed within 12 hours: FAQ, Commande 9). "j'ai
+    regardé dans les spams, rien" after the missing e-mail answer, "il me met code invalide"
+    after the discount code one, "j'ai changé de navigateur ça marche toujours pas" (QA pass
+    13: the same answer again, six times) tell that the answer did not solve the problem:
+    the FAQ's next step is the support team (FAQ, Produits 3 and 4, Commande 2, 4 and 8)."""
     exchange = last_exchange(tracker)
     if exchange is None:
         return None
     previous, turn, latest = exchange
     key = faq_answer_key(latest)
-    if (key not in config["handoff_keys"] or faq_answer_key(previous) != key
-            or not _answered(turn)):
+    if (key not in config["handoff_keys"] + config["offer_keys"]
+            or faq_answer_key(previous) != key or not _answered(turn)):
         return None
     return key
 
@@ -200,11 +205,17 @@ class FollowUpPolicy(Policy):
             "max_dont_know_confidence": 0.8,
             "max_words": 10,
             "cue_ranks": 3,
-            # The same topic asked again right after its answer hands over (``insisted_key``).
+            # The same topic asked again right after its answer (``insisted_key``): a
+            # cancellation hands over; a problem the answer did not solve gets a person
+            # offered (not a handoff: "et s'il n'arrive pas le 8 décembre ?" after the lost
+            # parcel answer is a question, QA pass 13). Not return_fees: "Et le retour c'est
+            # à mes frais ?" after its answer is a question (QA pass 12: handed over).
             "handoff_action": "action_request_human",
-            # Not return_fees: "Et le retour c'est à mes frais ?" after its answer is a
-            # question, not a request to act (QA pass 12: handed over).
-            "handoff_keys": ["faq/cancel_order", "faq/parcel_not_received"],
+            "handoff_keys": ["faq/cancel_order"],
+            "offer_action": "utter_faq_unresolved",
+            "offer_keys": ["faq/parcel_not_received", "faq/no_email", "faq/discount_code",
+                           "faq/checkout_not_responding", "faq/photo_upload",
+                           "faq/payment_pending"],
             # A question about the order whose status was just given shows it again
             # (``follows_up_lookup``).
             "order_action": "action_answer_order_follow_up",
@@ -239,10 +250,11 @@ class FollowUpPolicy(Policy):
         **kwargs: Any,
     ) -> PolicyPrediction:
         """With confidence 1.0: ``order_action`` right after a question about the order just
-        looked up (:func:`follows_up_lookup`), ``handoff_action`` right after a message that
-        insists (:func:`insisted_key`), ``action`` right after a follow-up
-        (:func:`follow_up_key`), ``action_listen`` after any of them (after
-        ``handoff_action`` however it was started); all zeros otherwise."""
+        looked up (:func:`follows_up_lookup`), ``handoff_action`` or ``offer_action`` right
+        after a message that insists (:func:`insisted_key`: ``handoff_keys`` or
+        ``offer_keys``), ``action`` right after a follow-up (:func:`follow_up_key`),
+        ``action_listen`` after any of them (after ``handoff_action`` however it was
+        started); all zeros otherwise."""
         probabilities = self._default_predictions(domain)
         config = self.config
         latest = tracker.latest_action_name
@@ -250,13 +262,17 @@ class FollowUpPolicy(Policy):
         # policy): wait for the customer. Outside support hours the conversation is not
         # paused, and without this a "oui" was followed by the request to rephrase (QA pass
         # 12: no rule covers affirm -> action_request_human).
-        if latest in (config["action"], config["order_action"], config["handoff_action"]):
+        if latest in (config["action"], config["order_action"], config["handoff_action"],
+                      config["offer_action"]):
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         elif latest == ACTION_LISTEN_NAME:
+            insisted = insisted_key(tracker, config)
             if follows_up_lookup(tracker, config):
                 probabilities[domain.index_for_action(config["order_action"])] = 1.0
-            elif insisted_key(tracker, config):
-                probabilities[domain.index_for_action(config["handoff_action"])] = 1.0
+            elif insisted:
+                action = (config["handoff_action"] if insisted in config["handoff_keys"]
+                          else config["offer_action"])
+                probabilities[domain.index_for_action(action)] = 1.0
             elif follow_up_key(tracker, config):
                 probabilities[domain.index_for_action(config["action"])] = 1.0
         return self._prediction(probabilities)

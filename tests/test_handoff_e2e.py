@@ -156,6 +156,21 @@ def test_asking_again_to_cancel_right_after_the_answer_hands_over(bot: RunningBo
     assert handoff.order_number == "104530"
 
 
+def test_a_problem_the_faq_answer_did_not_solve_gets_a_person_offered(bot: RunningBot) -> None:
+    # QA pass 13: "j'ai regardé dans les spams, rien" got the same spam answer again.
+    sender = new_sender("still-no-email")
+    assert "spam" in " ".join(bot.texts(sender, "je ne reçois aucun e-mail de votre part"))
+
+    answer = bot.say(sender, "j'ai regardé dans les spams, toujours rien")
+
+    assert "spam" not in " ".join(m.get("text") or "" for m in answer), answer
+    assert [b["payload"] for m in answer for b in m.get("buttons", [])] == ["/request_human"]
+    assert handoffs(bot).open_for(sender) is None  # offered, not handed over
+    texts = bot.texts(sender, "oui svp")
+    assert any(HANDED_OVER in text for text in texts), texts
+    assert handoff_of(bot, sender).reason == "unresolved"
+
+
 def test_an_angry_customer_gets_an_apology_and_a_person_offered(bot: RunningBot) -> None:
     sender = new_sender("angry")
     answer = bot.say(sender, "franchement vous êtes des branquignoles, je suis dégoûtée")

@@ -28,6 +28,7 @@ intents: [faq, out_of_scope, dont_know, greet]
 actions: [action_answer_follow_up, action_request_human, action_answer_order_follow_up,
           action_check_order_status]
 responses:
+  utter_faq_unresolved: [{text: "un conseiller ?"}]
   utter_faq/worldwide_shipping: [{text: "monde entier"}]
   utter_out_of_scope: [{text: "hors sujet"}]
 """)
@@ -121,6 +122,16 @@ def test_asking_again_about_a_cancellation_right_after_its_answer_insists() -> N
     assert insisted_key(tracker(*CANCEL, *greeting, again), CONFIG) is None
 
 
+def test_asking_again_about_a_problem_the_answer_did_not_solve_insists() -> None:
+    # QA pass 13: "j'ai regardé dans les spams, rien" got the spam answer again.
+    no_email = (user("je ne reçois aucun mail", "faq", key="faq/no_email"),
+                ActionExecuted("utter_faq"), ActionExecuted(ACTION_LISTEN_NAME))
+    again = user("j'ai regardé dans les spams, rien", "faq", key="faq/no_email")
+    assert insisted_key(tracker(*no_email, again), CONFIG) == "faq/no_email"
+    assert "faq/no_email" in CONFIG["offer_keys"]
+    assert "faq/no_email" not in CONFIG["handoff_keys"]
+
+
 def looked_up(verified: bool = True, action: str = "action_check_order_status") -> tuple:
     """A turn whose reply was an order lookup (verified or not) by ``action``."""
     return (user("marie.dupont@example.com", "inform"), ActionExecuted("order_status_form"),
@@ -196,6 +207,10 @@ def test_after_any_handoff_the_policy_listens(tmp_path) -> None:
      "action_answer_follow_up"),
     ((*CANCEL, user("ok annulez-la svp", "faq", key="faq/cancel_order")),
      "action_request_human"),
+    ((user("le code promo ne passe pas", "faq", key="faq/discount_code"),
+      ActionExecuted("utter_faq"), ActionExecuted(ACTION_LISTEN_NAME),
+      user("il me met code invalide", "faq", key="faq/discount_code")),
+     "utter_faq_unresolved"),
     ((*looked_up(), user("et elle arrive quand ?", "out_of_scope",
                          ranking=["faq/delivery_time"])),
      "action_answer_order_follow_up"),
