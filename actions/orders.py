@@ -209,7 +209,13 @@ class ValidateOrderStatusForm(FormValidationAction):
         number = chosen_order_number(entities if len(entities) > 1 else slot_value,
                                      tracker.latest_message.get("text") or "")
         if number is None:
-            return self._invalid("order_number", "utter_invalid_order_number", dispatcher, tracker)
+            # An e-mail address instead of the number is kept (``order_email`` fills from
+            # the entity) and acknowledged, not called "no number in your message" (QA pass
+            # 13: a customer without her number gave her address and felt unheard).
+            given_email = next(tracker.get_latest_entity_values("email"), None)
+            return self._invalid("order_number", "utter_order_number_still_needed"
+                                 if given_email else "utter_invalid_order_number",
+                                 dispatcher, tracker)
         return {"order_number": number}
 
     def validate_order_email(
@@ -300,8 +306,13 @@ class ActionCheckOrderStatus(Action):
         number = tracker.get_slot("order_number")
         email = tracker.get_slot("order_email")
         if not number or not email:
-            dispatcher.utter_message(response="utter_order_form_stopped" if gives_up(tracker)
-                                     else "utter_order_lookup_incomplete")
+            if gives_up(tracker):
+                dispatcher.utter_message(response="utter_order_form_stopped")
+                # The number stays, so that an e-mail address given later ("bon ok,
+                # martine@...") looks it up without asking it again (QA pass 13).
+                return [*(slot for slot in reset if slot["name"] != "order_number"),
+                        SlotSet("order_number", number)]
+            dispatcher.utter_message(response="utter_order_lookup_incomplete")
             return reset
 
         try:
@@ -404,7 +415,12 @@ def utter_order_status(dispatcher: CollectingDispatcher, order: Order, now: date
 
 
 class ActionResetOrderSlots(Action):
-    """Forgets the order number, e-mail and attempt count (customer left the form)."""
+    """Forgets the order number, e-mail and attempt count (customer left the form).
+
+    A customer who left it with a "non" ("je préfère ne pas donner mon mail") keeps the
+    order number typed, so that an address given afterwards ("bon ok, martine@...") looks
+    it up without asking it again (QA pass 13), as after a failed verification.
+    """
 
     def name(self) -> str:
         return "action_reset_order_slots"
@@ -412,4 +428,6 @@ class ActionResetOrderSlots(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        return [SlotSet(slot, None) for slot in ORDER_SLOTS]
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        kept = ("order_number",) if intent == "deny" else ()
+        return [SlotSet(slot, None) for slot in ORDER_SLOTS if slot not in kept]

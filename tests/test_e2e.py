@@ -112,8 +112,9 @@ def test_a_question_that_gives_the_lookup_up_is_answered_and_ends_it(bot) -> Non
     text = " ".join(replies)
     assert "monde entier" in text and "j'arrête la recherche" in text, replies
     assert "adresse e-mail" not in text
-    # Nothing of that lookup is kept: a new lookup asks for the number.
-    assert any("numéro" in reply for reply in bot.texts("e2e-give-up", "où en est ma commande ?"))
+    # Only the number typed is kept: a new lookup asks the address for it (QA pass 13).
+    assert any("adresse e-mail" in reply and "104522" in reply
+               for reply in bot.texts("e2e-give-up", "où en est ma commande ?"))
 
 
 def test_the_http_api_needs_the_token(bot) -> None:

@@ -244,3 +244,16 @@ def test_an_order_number_typed_digit_by_digit_or_in_words_is_taken(
         assert any("numéro" in reply for reply in replies), replies
         replies = bot.texts(sender, number)
     assert any("adresse e-mail" in reply and "104530" in reply for reply in replies), replies
+
+
+def test_an_email_given_after_giving_the_lookup_up_finds_the_number_given_before(bot) -> None:
+    # QA pass 13: "bon ok martine...@example.com" after "je préfère ne pas donner mon mail"
+    # got the order number asked again.
+    sender = "qa-gave-up"
+    assert any("adresse e-mail" in reply for reply in bot.texts(
+        sender, "où en est ma commande 104530 ?"))
+    bot.texts(sender, "laisse tomber, je préfère ne pas donner mon mail")
+
+    replies = bot.texts(sender, "bon ok luc.martin@example.com")
+
+    assert any("104530" in reply and "traitement" in reply for reply in replies), replies

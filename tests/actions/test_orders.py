@@ -23,6 +23,7 @@ from actions.orders import (
     MAX_LOOKUPS_PER_WINDOW,
     ActionAnswerOrderFollowUp,
     ActionCheckOrderStatus,
+    ActionResetOrderSlots,
     ValidateOrderStatusForm,
     delivery_window,
     french_date,
@@ -243,7 +244,10 @@ async def test_giving_the_lookup_up_while_it_asks_ends_the_form() -> None:
     done.latest_message.update(text=GIVE_UP)
     events = await ActionCheckOrderStatus(orders=None).run(dispatcher, done, {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_order_form_stopped"]
-    assert SlotSet("order_number", None) in events
+    # QA pass 13: the number stays for an e-mail address given afterwards; the rest goes.
+    assert SlotSet("order_number", "104522") in events
+    assert SlotSet("order_number", None) not in events
+    assert SlotSet("order_email", None) in events
 
 
 async def test_lookups_are_rate_limited_per_conversation(repository, make_order_row) -> None:
@@ -361,6 +365,19 @@ def test_an_invalid_number_is_explained_and_counted() -> None:
         "je sais pas", dispatcher, make_tracker(), {})
     assert result == {"order_number": None, "order_form_attempts": 1}
     assert dispatcher.messages[0]["response"] == "utter_invalid_order_number"
+
+
+def test_an_email_given_instead_of_the_number_is_acknowledged() -> None:
+    # QA pass 13: "c'est valentine.aubry5@example.com" got "Je ne trouve pas de numéro".
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(requested_slot="order_number")
+    tracker.latest_message.update(
+        text="c'est marie@example.com",
+        entities=[{"entity": "email", "value": "marie@example.com"}])
+    result = ValidateOrderStatusForm().validate_order_number(
+        "c'est marie@example.com", dispatcher, tracker, {})
+    assert result == {"order_number": None, "order_form_attempts": 1}
+    assert dispatcher.messages[0]["response"] == "utter_order_number_still_needed"
 
 
 def test_an_invalid_email_is_explained_and_counted() -> None:
@@ -504,3 +521,15 @@ async def test_an_order_follow_up_without_a_verified_order_asks_to_rephrase(repo
 
     assert [m["response"] for m in dispatcher.messages] == ["utter_default"]
     assert events == []
+
+
+@pytest.mark.parametrize(("intent", "cleared"), [
+    ("deny", {"order_email", "order_form_attempts"}),
+    ("request_human", {"order_number", "order_email", "order_form_attempts"}),
+])
+async def test_leaving_the_form_with_a_no_keeps_only_the_number(intent: str,
+                                                                 cleared: set) -> None:
+    tracker = make_tracker(order_number="104522")
+    tracker.latest_message.update(intent={"name": intent})
+    events = await ActionResetOrderSlots().run(CollectingDispatcher(), tracker, {})
+    assert {event["name"] for event in events} == cleared
