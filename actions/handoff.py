@@ -79,6 +79,8 @@ FAQ_REASONS = {"parcel_not_received": "parcel_lost", "return_fees": "damaged_ite
                "no_email": "unresolved", "discount_code": "unresolved",
                "checkout_not_responding": "unresolved", "photo_upload": "unresolved",
                "payment_pending": "unresolved"}
+#: Bot responses that offer a person for a reason, and that reason.
+RESPONSE_REASONS = {"utter_order_cancel_possible": "cancellation"}
 #: Invalid e-mail answers before the handoff form stops asking.
 MAX_EMAIL_ATTEMPTS = 3
 SUMMARY_QUOTE_CHARS = 160
@@ -110,7 +112,8 @@ def handoff_reason(events: list[dict[str, Any]], lookup_failures: float | None) 
     The trigger is the latest customer message: ``nlu_fallback`` (second unclear message in
     a row) -> ``bot_failed``; a request for a person right after the FAQ answer about a lost
     parcel, a damaged item or a cancellation -> ``parcel_lost`` / ``damaged_item`` /
-    ``cancellation`` (:data:`FAQ_REASONS`); right after an insult or an angry message, or a
+    ``cancellation`` (:data:`FAQ_REASONS`), or right after the offer to cancel an order just
+    looked up (:data:`RESPONSE_REASONS`); right after an insult or an angry message, or a
     product question, or a change to an order -> ``complaint`` / ``product_question`` /
     ``order_change`` (:data:`INTENT_REASONS`); after
     blocked order verifications -> ``verification_failed``; otherwise ``customer_request``.
@@ -120,6 +123,9 @@ def handoff_reason(events: list[dict[str, Any]], lookup_failures: float | None) 
         return "customer_request"
     if intent_of(users[-1]) == "nlu_fallback":
         return "bot_failed"
+    reason = RESPONSE_REASONS.get(last_bot_response(events))
+    if reason:
+        return reason
     if len(users) >= 2:
         key = faq_key_of(users[-2])
         if key in FAQ_REASONS:
@@ -130,6 +136,20 @@ def handoff_reason(events: list[dict[str, Any]], lookup_failures: float | None) 
     if int(lookup_failures or 0) >= MAX_FAILED_LOOKUPS:
         return "verification_failed"
     return "customer_request"
+
+
+def last_bot_response(events: list[dict[str, Any]]) -> str | None:
+    """The response name (``utter_...``) of the bot's last message before the latest
+    customer message, or None (a text without a response name, or no such message)."""
+    seen_user = False
+    for event in reversed(events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            return (event.get("metadata") or {}).get("utter_action")
+    return None
 
 
 def last_slot_value(events: list[dict[str, Any]], slot: str) -> str | None:

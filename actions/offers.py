@@ -43,8 +43,9 @@ def offered_buttons(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     the start, when the bot spoke first).
 
     ``events``: the tracker's events, ending with the current customer message (the "oui").
-    Returns the buttons (``{"title", "payload"}``) in the order they were shown; ``[]`` when
-    the bot offered none.
+    Returns the buttons (``{"title", "payload"}``) in the order they were shown, each
+    payload once (an order status and the offer after it may both offer a person); ``[]``
+    when the bot offered none.
     """
     buttons: list[dict[str, Any]] = []
     seen_current = False
@@ -54,7 +55,9 @@ def offered_buttons(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 return buttons
             seen_current = True
         elif event.get("event") == "bot" and seen_current:
-            buttons[:0] = (event.get("data") or {}).get("buttons") or []
+            shown = (event.get("data") or {}).get("buttons") or []
+            payloads = {button.get("payload") for button in buttons}
+            buttons[:0] = [button for button in shown if button.get("payload") not in payloads]
     return buttons
 
 

@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.config import load_settings
-from actions.faq import question_keys, utter_answers
+from actions.faq import faq_key_of, question_keys, utter_answers
 from actions.lookup_limit import OrderLookupLimit
 from actions.models import Order, OrderStatus
 from actions.offers import takes_back
@@ -347,6 +347,8 @@ class ActionCheckOrderStatus(Action):
                     SlotSet("order_number", number), SlotSet("order_lookup_failures", failures)]
 
         utter_order_status(dispatcher, order, now=datetime.now(timezone.utc).replace(tzinfo=None))
+        if asked_to_cancel(tracker.events):
+            utter_cancellation(dispatcher, order)
         return [*reset, SlotSet(VERIFIED_ORDER_SLOT, {"order_number": order.order_number,
                                                       "email": order.email})]
 
@@ -412,6 +414,47 @@ def utter_order_status(dispatcher: CollectingDispatcher, order: Order, now: date
     dispatcher.utter_message(response=response, **fields)
     if late:
         dispatcher.utter_message(response="utter_order_late")
+
+
+#: User messages looked back at for a cancellation question before a lookup.
+CANCELLATION_LOOKBACK = 3
+#: Statuses of orders not shipped yet: a person may still cancel them (FAQ, Commande 9).
+CANCELLABLE = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.PROCESSING})
+#: Statuses of orders on their way or received: too late to cancel, the return policy
+#: applies (FAQ, Commande 9 and Échange 1).
+SHIPPED_STATUSES = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED})
+
+
+def asked_to_cancel(events: list[dict[str, Any]]) -> bool:
+    """Whether the customer asked to cancel (FAQ topic ``cancel_order``) in one of the last
+    :data:`CANCELLATION_LOOKBACK` messages, with no lookup since: "je veux annuler ma
+    commande passée ce matin", answered, then "c'est la 104501, martine@..." (QA pass 13:
+    the status came, and the cancellation was forgotten). ``events``: the tracker's events
+    (SDK dicts), ending with the current message."""
+    users = 0
+    for event in reversed(events):
+        if event.get("event") == "action" and event.get("name") in (
+                "action_check_order_status", "action_answer_order_follow_up"):
+            return False
+        if event.get("event") == "user":
+            if faq_key_of(event) == "cancel_order":
+                return True
+            users += 1
+            if users >= CANCELLATION_LOOKBACK:
+                return False
+    return False
+
+
+def utter_cancellation(dispatcher: CollectingDispatcher, order: Order) -> None:
+    """After the status of an order the customer wants to cancel: not shipped yet, a person
+    can still cancel it (``utter_order_cancel_possible``, a person offered: orders are
+    processed within 12 hours, FAQ Commande 9); shipped or delivered, it cannot be cancelled
+    and the return policy applies (``utter_order_cancel_too_late``: 365 days, FAQ Échange
+    1). A cancelled or refunded order's status says it all."""
+    if order.status in CANCELLABLE:
+        dispatcher.utter_message(response="utter_order_cancel_possible")
+    elif order.status in SHIPPED_STATUSES:
+        dispatcher.utter_message(response="utter_order_cancel_too_late")
 
 
 class ActionResetOrderSlots(Action):

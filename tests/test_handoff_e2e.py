@@ -156,6 +156,27 @@ def test_asking_again_to_cancel_right_after_the_answer_hands_over(bot: RunningBo
     assert handoff.order_number == "104530"
 
 
+def test_a_cancellation_asked_before_the_lookup_is_offered_after_the_status(
+        bot: RunningBot) -> None:
+    # QA pass 13: the status came and the cancellation was forgotten.
+    sender = new_sender("cancel-lookup")
+    assert "12 heures" in " ".join(bot.texts(sender, "je veux annuler ma commande passée ce matin"))
+
+    answer = bot.say(sender, "c'est la 104530, luc.martin@example.com")
+
+    texts = [m.get("text") or "" for m in answer]
+    assert any("104530" in text and "traitement" in text for text in texts), texts
+    assert any("pas encore expédiée" in text for text in texts), texts
+    assert any(HANDED_OVER in text for text in bot.texts(sender, "oui"))
+    handoff = handoff_of(bot, sender)
+    assert (handoff.reason, handoff.order_number) == ("cancellation", "104530")
+
+    shipped = new_sender("cancel-shipped")
+    bot.texts(shipped, "comment annuler ma commande ?")
+    texts = bot.texts(shipped, "104522 marie.dupont@example.com")
+    assert any("ne peut donc plus être annulée" in text for text in texts), texts
+
+
 def test_a_problem_the_faq_answer_did_not_solve_gets_a_person_offered(bot: RunningBot) -> None:
     # QA pass 13: "j'ai regardé dans les spams, rien" got the same spam answer again.
     sender = new_sender("still-no-email")

@@ -158,6 +158,12 @@ def test_the_reason_comes_from_the_trigger_and_the_turn_before() -> None:
     assert handoff_reason(product, None) == "product_question"
     change = [user("je me suis trompée d'adresse", "change_order"), user("oui", "affirm")]
     assert handoff_reason(change, None) == "order_change"
+    # A "oui" to the offer to cancel the order just looked up (QA pass 13).
+    offered = [user("annuler", "faq", faq_key="cancel_order"), user("104530", "inform"),
+               bot("En cours de traitement."),
+               bot("Vous souhaitez l'annuler...", utter_action="utter_order_cancel_possible"),
+               user("oui", "affirm")]
+    assert handoff_reason(offered, None) == "cancellation"
     assert handoff_reason([user("xqzt", "nlu_fallback")], None) == "bot_failed"
     assert handoff_reason([user("/request_human", "request_human")], 3) == \
         "verification_failed"

@@ -44,6 +44,9 @@ def test_only_the_buttons_of_the_turn_being_answered_count() -> None:
     assert offered_buttons([user("b"), bot("hello"), user("oui")]) == []
     # A conversation the bot opened with an offer.
     assert offered_buttons([bot("x", HUMAN_BUTTON), user("oui")]) == [HUMAN_BUTTON]
+    # The same offer twice in one turn (a status, then the offer to cancel) is one offer.
+    assert offered_buttons([user("104500"), bot("en attente", HUMAN_BUTTON),
+                            bot("annuler ?", HUMAN_BUTTON), user("oui")]) == [HUMAN_BUTTON]
 
 
 def test_payloads_are_read_as_rasa_intents_with_entities() -> None:

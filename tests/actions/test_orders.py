@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.db import session_factory
 from actions.lookup_limit import MAX_FAILURES_PER_ORDER
-from actions.models import OrderStatus
+from actions.models import Order, OrderStatus
 from actions.order_repository import OrderRepository
 from actions.orders import (
     MAX_FAILED_LOOKUPS,
@@ -25,8 +25,10 @@ from actions.orders import (
     ActionCheckOrderStatus,
     ActionResetOrderSlots,
     ValidateOrderStatusForm,
+    asked_to_cancel,
     delivery_window,
     french_date,
+    utter_cancellation,
     utter_order_status,
 )
 
@@ -533,3 +535,36 @@ async def test_leaving_the_form_with_a_no_keeps_only_the_number(intent: str,
     tracker.latest_message.update(intent={"name": intent})
     events = await ActionResetOrderSlots().run(CollectingDispatcher(), tracker, {})
     assert {event["name"] for event in events} == cleared
+
+
+def cancel_question() -> dict[str, Any]:
+    return {"event": "user", "text": "je veux annuler ma commande", "parse_data": {
+        "intent": {"name": "faq"},
+        "response_selector": {"faq": {"response": {"intent_response_key": "faq/cancel_order"}}}}}
+
+
+def test_a_cancellation_asked_just_before_the_lookup_is_remembered() -> None:
+    # QA pass 13: "je veux annuler ma commande", then number and address: status only.
+    given = {"event": "user", "text": "104501 martine@example.com",
+             "parse_data": {"intent": {"name": "inform"}}}
+    assert asked_to_cancel([cancel_question(), {"event": "bot"}, given])
+    assert not asked_to_cancel([given])
+    # Not once a lookup answered it, nor three messages later.
+    assert not asked_to_cancel([cancel_question(),
+                                {"event": "action", "name": "action_check_order_status"}, given])
+    assert not asked_to_cancel([cancel_question(), given, given, given])
+
+
+@pytest.mark.parametrize(("status", "responses"), [
+    (OrderStatus.PROCESSING, ["utter_order_cancel_possible"]),
+    (OrderStatus.PENDING_PAYMENT, ["utter_order_cancel_possible"]),
+    (OrderStatus.SHIPPED, ["utter_order_cancel_too_late"]),
+    (OrderStatus.DELIVERED, ["utter_order_cancel_too_late"]),
+    (OrderStatus.CANCELLED, []),
+    (OrderStatus.REFUNDED, []),
+])
+def test_an_order_to_cancel_is_said_cancellable_or_too_late(status, responses,
+                                                            make_order_row) -> None:
+    dispatcher = CollectingDispatcher()
+    utter_cancellation(dispatcher, Order(**make_order_row(status=status)))
+    assert [m["response"] for m in dispatcher.messages] == responses
