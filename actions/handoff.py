@@ -44,7 +44,7 @@ from actions.faq import faq_key_of, intent_of
 from actions.handoff_repository import HandoffRepository, transcript_from_events
 from actions.helpdesk import HelpdeskWebhook, deliver, deliver_pending
 from actions.models import Handoff
-from actions.offers import takes_back
+from actions.offers import last_bot_turn, takes_back
 from actions.order_numbers import normalize_email
 from actions.orders import MAX_FAILED_LOOKUPS, first_text, verified_pair
 from actions.support_hours import SupportHours, french_day
@@ -140,16 +140,10 @@ def handoff_reason(events: list[dict[str, Any]], lookup_failures: float | None) 
 
 def last_bot_response(events: list[dict[str, Any]]) -> str | None:
     """The response name (``utter_...``) of the bot's last message before the latest
-    customer message, or None (a text without a response name, or no such message)."""
-    seen_user = False
-    for event in reversed(events):
-        if event.get("event") == "user":
-            if seen_user:
-                return None
-            seen_user = True
-        elif event.get("event") == "bot" and seen_user:
-            return (event.get("metadata") or {}).get("utter_action")
-    return None
+    customer message (:func:`actions.offers.last_bot_turn`), or None (a text without a
+    response name, or no such message)."""
+    turn = last_bot_turn(events)
+    return (turn[-1].get("metadata") or {}).get("utter_action") if turn else None
 
 
 def last_slot_value(events: list[dict[str, Any]], slot: str) -> str | None:

@@ -38,26 +38,37 @@ CHANGE_OF_MIND = re.compile(
 PLEASE = re.compile(r"\bs\W*il\s+(?:vous|te)\s+pla[iî]t\b|\bsi\s+vous\s+plait\b")
 
 
-def offered_buttons(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The buttons of the bot's messages since the customer's previous message (or since
-    the start, when the bot spoke first).
+def last_bot_turn(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The bot's messages (``bot`` events, in order) between the customer's previous message
+    and the current one, or since the start when the bot spoke first.
 
-    ``events``: the tracker's events, ending with the current customer message (the "oui").
+    ``events``: the tracker's events, ending with the current customer message.
+    """
+    messages: list[dict[str, Any]] = []
+    seen_current = False
+    for event in reversed(events):
+        if event.get("event") == "user":
+            if seen_current:
+                break
+            seen_current = True
+        elif event.get("event") == "bot" and seen_current:
+            messages.insert(0, event)
+    return messages
+
+
+def offered_buttons(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The buttons of the bot's messages since the customer's previous message
+    (:func:`last_bot_turn`), e.g. before a "oui".
+
     Returns the buttons (``{"title", "payload"}``) in the order they were shown, each
     payload once (an order status and the offer after it may both offer a person); ``[]``
     when the bot offered none.
     """
     buttons: list[dict[str, Any]] = []
-    seen_current = False
-    for event in reversed(events):
-        if event.get("event") == "user":
-            if seen_current:
-                return buttons
-            seen_current = True
-        elif event.get("event") == "bot" and seen_current:
-            shown = (event.get("data") or {}).get("buttons") or []
-            payloads = {button.get("payload") for button in buttons}
-            buttons[:0] = [button for button in shown if button.get("payload") not in payloads]
+    for message in last_bot_turn(events):
+        payloads = {button.get("payload") for button in buttons}
+        buttons += [button for button in (message.get("data") or {}).get("buttons") or []
+                    if button.get("payload") not in payloads]
     return buttons
 
 
