@@ -69,7 +69,9 @@ REASONS = {
 #: Intents whose reply offers a person, and the reason a handoff right after them gets.
 INTENT_REASONS = {"complain": "complaint", "product_question": "product_question",
                   # Urgent like a cancellation: orders are processed within 12 hours.
-                  "change_order": "order_change"}
+                  "change_order": "order_change",
+                  # "ça ne marche toujours pas": the person offered after an answer.
+                  "still_not_working": "unresolved"}
 #: FAQ topics whose answer offers a person, and the reason a handoff after them gets.
 FAQ_REASONS = {"parcel_not_received": "parcel_lost", "return_fees": "damaged_item",
                # Urgent: orders are processed within 12 hours (FAQ, Commande 9).

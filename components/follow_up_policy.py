@@ -139,8 +139,10 @@ def _unanswered(message: UserUttered, config: dict[str, Any]) -> bool:
 
 
 def insisted_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str | None:
-    """The FAQ key a customer asks again right after its answer, when that answer ends with
-    "contact us" (``handoff_keys`` and ``offer_keys``), or None. "ok annulez-la svp" after
+    """The FAQ key whose answer the latest message tells did not help, or None: the same key
+    right after its answer, when that answer ends with "contact us" (``handoff_keys``; and
+    ``offer_keys`` for a statement, not a question), or ``still_not_working_intent`` ("ça
+    ne marche toujours pas") right after any FAQ answer. "ok annulez-la svp" after
     the cancellation answer (QA pass 10: the same answer again) is a request the bot cannot
     carry out: a person must (orders are processed within 12 hours: FAQ, Commande 9). "j'ai
     regardé dans les spams, rien" after the missing e-mail answer, "il me met code invalide"
@@ -151,11 +153,21 @@ def insisted_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str |
     if exchange is None:
         return None
     previous, turn, latest = exchange
-    key = faq_answer_key(latest)
-    if (key not in config["handoff_keys"] + config["offer_keys"]
-            or faq_answer_key(previous) != key or not _answered(turn)):
+    key = faq_answer_key(previous)
+    if key is None or not _answered(turn):
         return None
-    return key
+    # "ça ne marche toujours pas" right after any FAQ answer (QA pass 14: another topic, or
+    # "Que puis-je faire pour vous ?").
+    if (latest.intent or {}).get("name") == config["still_not_working_intent"]:
+        return key
+    if faq_answer_key(latest) != key:
+        return None
+    if key in config["handoff_keys"]:
+        return key
+    # A question on the same topic asks a detail the answer may hold ("faut-il créer un
+    # compte pour l'utiliser ?" after the discount code answer, which says no: QA pass 14),
+    # a statement tells that the answer did not help.
+    return key if key in config["offer_keys"] and "?" not in (latest.text or "") else None
 
 
 def last_exchange(tracker: DialogueStateTracker,
@@ -213,6 +225,7 @@ class FollowUpPolicy(Policy):
             "handoff_action": "action_request_human",
             "handoff_keys": ["faq/cancel_order"],
             "offer_action": "utter_faq_unresolved",
+            "still_not_working_intent": "still_not_working",
             "offer_keys": ["faq/parcel_not_received", "faq/no_email", "faq/discount_code",
                            "faq/checkout_not_responding", "faq/photo_upload",
                            "faq/payment_pending"],

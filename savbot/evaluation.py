@@ -42,10 +42,11 @@ REPORTS = PROJECT_ROOT / "reports"
 FALLBACK_INTENT = "nlu_fallback"
 #: Labels that count as "the bot did not answer with a topic" for out-of-scope messages:
 #: the out-of-scope reply, the request to rephrase, a clarification, the apology with a
-#: person offered that insults get (``complain``; the issue counts insults out of scope) and
-#: the "no information, a person can tell you" reply to product questions.
+#: person offered that insults get (``complain``; the issue counts insults out of scope),
+#: the "no information, a person can tell you" reply to product questions and the "what does
+#: not work?" reply to "ça ne marche pas" (``still_not_working``).
 CAUGHT_LABELS = frozenset({"out_of_scope", "nlu_fallback", "faq_clarify", "complain",
-                           "product_question"})
+                           "product_question", "still_not_working"})
 #: Intents answered with an FAQ answer: the selector's best key, or for ``faq_two_topics``
 #: the first question's key (``faq_questions``; it also names it and offers the second).
 ANSWERED_FAQ_INTENTS = frozenset({"faq", "faq_two_topics"})

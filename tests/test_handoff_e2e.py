@@ -192,6 +192,22 @@ def test_a_problem_the_faq_answer_did_not_solve_gets_a_person_offered(bot: Runni
     assert handoff_of(bot, sender).reason == "unresolved"
 
 
+def test_still_not_working_after_an_answer_gets_a_person_offered(bot: RunningBot) -> None:
+    # QA pass 14: "toujours pas" after the photo upload answer got the lost parcel answer.
+    sender = new_sender("still-broken")
+    assert "navigateur" in " ".join(bot.texts(sender, "impossible de télécharger ma photo"))
+
+    answer = bot.say(sender, "ça ne marche toujours pas")
+
+    assert [b["payload"] for m in answer for b in m.get("buttons", [])] == ["/request_human"]
+    assert "conseiller" in " ".join(m.get("text") or "" for m in answer)
+    assert any(HANDED_OVER in text for text in bot.texts(sender, "oui"))
+    assert handoff_of(bot, sender).reason == "unresolved"
+    # Alone, it asks what does not work.
+    alone = bot.texts(new_sender("still-alone"), "ça marche pas")
+    assert any("ce qui bloque" in text for text in alone), alone
+
+
 def test_an_angry_customer_gets_an_apology_and_a_person_offered(bot: RunningBot) -> None:
     sender = new_sender("angry")
     answer = bot.say(sender, "franchement vous êtes des branquignoles, je suis dégoûtée")

@@ -24,7 +24,7 @@ from components.follow_up_policy import (
 CONFIG = FollowUpPolicy.get_default_config()
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
-intents: [faq, out_of_scope, dont_know, greet]
+intents: [faq, out_of_scope, dont_know, greet, still_not_working]
 actions: [action_answer_follow_up, action_request_human, action_answer_order_follow_up,
           action_check_order_status]
 responses:
@@ -130,6 +130,14 @@ def test_asking_again_about_a_problem_the_answer_did_not_solve_insists() -> None
     assert insisted_key(tracker(*no_email, again), CONFIG) == "faq/no_email"
     assert "faq/no_email" in CONFIG["offer_keys"]
     assert "faq/no_email" not in CONFIG["handoff_keys"]
+    # A question on the same topic asks a detail (QA pass 14): the answer, not a person.
+    detail = user("il faut un compte pour ça ?", "faq", key="faq/no_email")
+    assert insisted_key(tracker(*no_email, detail), CONFIG) is None
+    # "toujours pas" after any FAQ answer tells it did not help.
+    still = user("toujours pas", "still_not_working")
+    assert insisted_key(tracker(*no_email, still), CONFIG) == "faq/no_email"
+    assert insisted_key(tracker(*ANSWERED, still), CONFIG) == "faq/worldwide_shipping"
+    assert insisted_key(tracker(still), CONFIG) is None
 
 
 def looked_up(verified: bool = True, action: str = "action_check_order_status") -> tuple:
