@@ -129,9 +129,15 @@ def ranked_keys(message: UserUttered) -> list[str | None]:
 
 def _unanswered(message: UserUttered, config: dict[str, Any]) -> bool:
     """Whether ``message`` has one of the ``intents`` the bot would not answer (a
-    ``dont_know`` only below ``max_dont_know_confidence``)."""
+    ``dont_know`` only below ``max_dont_know_confidence``), or is a yes or a no
+    (``question_intents``) asked as a question of at least ``min_question_words`` words:
+    "même si ce n'est pas un défaut ?" after the return answer is not "non" (QA pass 14:
+    "Très bien. Bonne journée !")."""
     intent = message.intent or {}
     name = intent.get("name")
+    text = message.text or ""
+    if name in config["question_intents"]:
+        return "?" in text and len(WORD.findall(text)) >= config["min_question_words"]
     if name not in config["intents"]:
         return False
     return name != "dont_know" or (intent.get("confidence") or 0.0) < config[
@@ -215,6 +221,8 @@ class FollowUpPolicy(Policy):
             # answer: QA pass 12).
             "intents": ["nlu_fallback", "out_of_scope", "dont_know"],
             "max_dont_know_confidence": 0.8,
+            "question_intents": ["affirm", "deny"],
+            "min_question_words": 3,
             "max_words": 10,
             "cue_ranks": 3,
             # The same topic asked again right after its answer (``insisted_key``): a

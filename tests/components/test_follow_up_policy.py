@@ -74,6 +74,16 @@ def test_a_cue_lets_the_answered_topic_come_later_in_the_ranking(
     assert follow_up_key(tracker(*ANSWERED, latest), CONFIG) == expected
 
 
+def test_a_yes_or_no_asked_as_a_question_can_follow_up() -> None:
+    # QA pass 14: "même si ce n'est pas un défaut ?" after the return answer was a "non".
+    ranking = ["faq/worldwide_shipping"]
+    question = user("même si c'est loin ?", "deny", ranking=ranking)
+    assert follow_up_key(tracker(*ANSWERED, question), CONFIG) == "faq/worldwide_shipping"
+    for answer in (user("non merci", "deny", ranking=ranking), user("oui ?", "affirm",
+                                                                     ranking=ranking)):
+        assert follow_up_key(tracker(*ANSWERED, answer), CONFIG) is None
+
+
 def test_no_follow_up_without_an_faq_answer_just_before() -> None:
     latest = user("et au Burkina ?", "out_of_scope", ranking=["faq/worldwide_shipping"])
     greeting = (user("bonjour", "greet"), ActionExecuted("utter_greet"),
