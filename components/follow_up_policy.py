@@ -245,7 +245,9 @@ class FollowUpPolicy(Policy):
             # quand alors ?"), and the keys a message the bot would not answer must rank
             # first ("et elle arrive quand ?": delivery time; "il fait beau chez vous ?" is
             # not about the order).
-            "order_keys": ["faq/track_parcel", "faq/shipped_after_payment"],
+            # The cancellation question too: the status then says whether a person can
+            # still cancel it (actions/orders.py, QA pass 14: the generic answer came).
+            "order_keys": ["faq/track_parcel", "faq/shipped_after_payment", "faq/cancel_order"],
             "order_ranked_keys": ["faq/delivery_time", "faq/track_parcel",
                                   "faq/shipped_after_payment", "faq/payment_pending",
                                   "faq/parcel_not_received", "faq/return_fees"],

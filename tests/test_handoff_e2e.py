@@ -171,6 +171,12 @@ def test_a_cancellation_asked_before_the_lookup_is_offered_after_the_status(
     handoff = handoff_of(bot, sender)
     assert (handoff.reason, handoff.order_number) == ("cancellation", "104530")
 
+    # Asked right after the status (QA pass 14: the generic cancellation answer came).
+    after = new_sender("cancel-after-lookup")
+    bot.texts(after, "où en est ma commande 104530 ? luc.martin@example.com")
+    texts = bot.texts(after, "je voudrais l'annuler finalement")
+    assert any("pas encore expédiée" in text for text in texts), texts
+
     shipped = new_sender("cancel-shipped")
     bot.texts(shipped, "comment annuler ma commande ?")
     texts = bot.texts(shipped, "104522 marie.dupont@example.com")

@@ -164,7 +164,8 @@ def test_a_question_right_after_a_lookup_follows_it_up() -> None:
                         ranking=["faq/delivery_time"]),
                    user("le suivi ?", "faq", key="faq/track_parcel"),
                    user("vous pouvez me redonner le numéro de suivi ?", "check_order_status"),
-                   user("je fais quoi du coup ?", "nlu_fallback", ranking=["faq/return_fees"])):
+                   user("je fais quoi du coup ?", "nlu_fallback", ranking=["faq/return_fees"]),
+                   user("je voudrais l'annuler", "faq", key="faq/cancel_order")):
         assert follows_up_lookup(tracker(*looked_up(), latest), CONFIG), latest.text
         # A second question after the status given again.
         assert follows_up_lookup(tracker(*looked_up(action="action_answer_order_follow_up"),
