@@ -278,13 +278,15 @@ class PeakRss:
 
 START_TIMEOUT_S = 600
 #: FAQ questions of the load (each answered with an ``utter_faq/<key>``).
+#: Asked right after a lookup, it gets that order's status and whether it can be cancelled.
+CANCEL_TEXT = "Est-ce que je peux annuler ma commande ?"
 FAQ_TEXTS = (
     "Combien de temps prend la livraison en France ?",
     "Comment faire un retour ?",
     # Customs (FAQ, Expédition 2). "Quels sont les frais de livraison ?" was here: no FAQ
     # answers the cost of shipping, and the bot now says so (product_question).
     "Y a-t-il des frais de douane pour la Suisse ?",
-    "Est-ce que je peux annuler ma commande ?",
+    CANCEL_TEXT,
     "Comment utiliser mon code promo ?",
     "Combien de temps pour recevoir mon remboursement ?",
 )
@@ -474,12 +476,15 @@ def faq_answers(root: Path = PROJECT_ROOT) -> frozenset[str]:
 
 def is_right_reply(text: str, replies: list[dict], faq: frozenset[str]) -> bool:
     """Whether ``replies`` (REST messages) answer ``text``: a lookup names the order, an FAQ
-    question (:data:`FAQ_TEXTS`) gets one of the ``faq`` answers; other texts: any reply."""
+    question (:data:`FAQ_TEXTS`) gets one of the ``faq`` answers; the cancellation question
+    may get the status of the order just looked up instead (``n° <number>``: whether it can
+    still be cancelled, components/follow_up_policy.py); other texts: any reply."""
     expected = _expected_reply(text)
     if expected:
         return any(expected in m.get("text", "") for m in replies)
     if text in FAQ_TEXTS:
-        return any(m.get("text") in faq for m in replies)
+        return any(m.get("text") in faq or (text == CANCEL_TEXT and "n° " in m.get("text", ""))
+                   for m in replies)
     return bool(replies)
 
 

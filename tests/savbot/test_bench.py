@@ -218,6 +218,10 @@ def test_an_apology_or_a_wrong_order_is_not_a_right_reply() -> None:
     assert not bench.is_right_reply(question, [], faq)
     assert bench.is_right_reply(lookup, [{"text": "Votre commande n° 104502 est partie."}], faq)
     assert not bench.is_right_reply(lookup, [{"text": "Votre commande n° 104503 ..."}], faq)
+    # The cancellation question right after a lookup gets that order's status.
+    status = [{"text": "Votre commande n° 104502 est en cours de traitement."}]
+    assert bench.is_right_reply(bench.CANCEL_TEXT, status, faq)
+    assert not bench.is_right_reply(question, status, faq)
 
 
 def test_the_redis_password_is_passed_to_the_lock_store(tmp_path, monkeypatch) -> None:
