@@ -59,7 +59,7 @@ $(MODEL): $(TRAINING) | $(STAMP)
 validate: install ## Check the training data and domain (rasa data validate)
 	$(BIN)/rasa data validate --fail-on-warnings
 
-evaluate: install ## NLU evaluation on the held-out set vs the `rasa init` pipeline (~25 min)
+evaluate: install ## NLU evaluation on both held-out sets vs the `rasa init` pipeline (~45-60 min)
 	$(BIN)/python -m savbot.evaluation
 
 bench: install ## Speed vs the `rasa init` defaults (reports/bench.json; BENCH_ARGS=--quick: smoke run)
