@@ -93,12 +93,14 @@ def payload_intent(payload: str) -> tuple[str, dict[str, Any]]:
     return name.strip(), entities
 
 
-def accepts_offer(text: str) -> bool:
+def accepts_offer(text: str, asked: bool = False) -> bool:
     """Whether a "oui" message (``text``) clearly accepts the offer of a person: at most
-    :data:`MAX_ACCEPTANCE_WORDS` words, not all of them acknowledgements ("ok", "d'accord").
+    :data:`MAX_ACCEPTANCE_WORDS` words, not all of them acknowledgements ("ok", "d'accord"),
+    unless the bot ``asked`` ("Voulez-vous que je vous mette en relation ?"), to which "ok"
+    is a yes (QA pass 15: taken as a no).
 
     ``"ouais stp"``, ``"oui ok"``, ``"carrément"``: True; ``"ok"``, ``"d'accord merci"``,
-    ``"ok je vais voir avec la poste alors"``: False.
+    ``"ok je vais voir avec la poste alors"``: False, and "ok" True when ``asked``.
     """
     plain = unicodedata.normalize("NFD", text.lower())
     plain = "".join(c for c in plain if unicodedata.category(c) != "Mn")
@@ -106,7 +108,17 @@ def accepts_offer(text: str) -> bool:
     # plait" counted five words and was not taken as a yes).
     plain = PLEASE.sub(" svp ", plain)
     words = WORD.findall(plain)
-    return 0 < len(words) <= MAX_ACCEPTANCE_WORDS and not set(words) <= ACKNOWLEDGEMENT_WORDS
+    return 0 < len(words) <= MAX_ACCEPTANCE_WORDS and (
+        asked or not set(words) <= ACKNOWLEDGEMENT_WORDS)
+
+
+def offer_asked(events: list[dict[str, Any]]) -> bool:
+    """Whether the bot's last message with buttons (:func:`last_bot_turn`) asked a question
+    (its text ends with "?": "Voulez-vous que je vous mette en relation ?"), rather than
+    mentioning a person at the end of an answer."""
+    offers = [message for message in last_bot_turn(events)
+              if (message.get("data") or {}).get("buttons")]
+    return bool(offers) and str(offers[-1].get("text") or "").rstrip().endswith("?")
 
 
 class ActionAnswerAffirm(Action):
@@ -114,7 +126,8 @@ class ActionAnswerAffirm(Action):
 
     When the bot's previous messages offered exactly one button (:func:`offered_buttons`):
     "Parler à un conseiller" hands the conversation to a person (``action_request_human``
-    follows) when the message clearly accepts (:func:`accepts_offer`; otherwise
+    follows) when the message clearly accepts (:func:`accepts_offer`, where "ok" accepts an
+    offer made as a question, :func:`offer_asked`; otherwise
     ``utter_offer_not_taken``: a person is still there when wanted); an FAQ topic (the second
     question of two, ``choose_faq``) is answered. Several buttons: "oui" does not say which,
     so they are offered again (``utter_choose_option``). No button: the bot asks what the
@@ -134,7 +147,8 @@ class ActionAnswerAffirm(Action):
         if len(buttons) == 1:
             intent, entities = payload_intent(str(buttons[0].get("payload") or ""))
             if intent == REQUEST_HUMAN_INTENT:
-                if accepts_offer(str(tracker.latest_message.get("text") or "")):
+                if accepts_offer(str(tracker.latest_message.get("text") or ""),
+                                 asked=offer_asked(tracker.events)):
                     return [FollowupAction("action_request_human")]
                 dispatcher.utter_message(response="utter_offer_not_taken")
                 return []

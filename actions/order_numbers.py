@@ -38,6 +38,9 @@ _NUMBER_PATTERN = re.compile(
     r"(?![\w@/]|[.,/-]\d|" + CURRENCY_AFTER + ")", re.IGNORECASE
 )
 _DIGIT_SEPARATORS = str.maketrans("", "", " .-")
+#: A French phone number typed without spaces ("0612345678", "+33612345678"): never an
+#: order number (QA pass 15: "mon numéro de téléphone c'est 0612345678" was looked up).
+PHONE_NUMBER = re.compile(r"(?:0|33)[1-9]\d{8}")
 _KEYWORD_BEFORE = re.compile(
     r"(?:#|n°|nº|no\.?|num(?:ero)?\.?|commande|cmde?|cde|order|facture)\s*[:.]?\s*$",
     re.IGNORECASE,
@@ -127,7 +130,8 @@ def _candidates(folded: str) -> list[str]:
     for match in _NUMBER_PATTERN.finditer(folded):
         letters = match.group("letters").upper()
         digits = match.group("digits").translate(_DIGIT_SEPARATORS)
-        if len(digits) < MIN_ORDER_NUMBER_DIGITS:
+        if len(digits) < MIN_ORDER_NUMBER_DIGITS or (
+                not letters and PHONE_NUMBER.fullmatch(digits)):
             continue
         keyword_before = bool(_KEYWORD_BEFORE.search(folded[: match.start()]))
         found: list[str] = []

@@ -50,6 +50,9 @@ RATE_WINDOW_S = 60
 DELIVERY_DAYS_MIN, DELIVERY_DAYS_MAX = 8, 13
 
 ORDER_SLOTS = ("order_number", "order_email", "order_form_attempts")
+#: Fewest digits of a number the order form reads from a sentence itself (the NLU's regex,
+#: data/nlu/orders.yml, wants 5 too).
+MIN_EXTRACTED_DIGITS = 5
 #: Slot holding the last order number + e-mail pair a lookup verified in the conversation:
 #: ``{"order_number": "104522", "email": "marie.dupont@example.com"}`` (the handoff record
 #: says whether its pair was verified; see ``actions/handoff.py``).
@@ -165,6 +168,25 @@ class ValidateOrderStatusForm(FormValidationAction):
         if intent in ORDER_INTENTS:
             utter_answers(dispatcher, question_keys(tracker.latest_message))
         return await super().run(dispatcher, tracker, domain)
+
+    async def extract_order_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """An order number read out in words or digit by digit inside a sentence ("où en est
+        la commande cent quatre mille cinq cent deux ?", QA pass 15), which the NLU's regex
+        does not see: :func:`actions.order_numbers.order_number_candidates` of an order
+        message (:data:`ORDER_INTENTS`) while no number is known and the NLU found none.
+        At least :data:`MIN_EXTRACTED_DIGITS` digits, as the NLU's regex: "en deux mille
+        vingt-six" is a year. ``{}`` otherwise (the slot mappings decide)."""
+        message = tracker.latest_message
+        if (tracker.get_slot("order_number")
+                or next(tracker.get_latest_entity_values("order_number"), None)
+                or (message.get("intent") or {}).get("name") not in ORDER_INTENTS):
+            return {}
+        for number in order_number_candidates(str(message.get("text") or "")):
+            if sum(c.isdigit() for c in number) >= MIN_EXTRACTED_DIGITS:
+                return {"order_number": number}
+        return {}
 
     async def required_slots(
         self,
@@ -420,9 +442,6 @@ def utter_order_status(dispatcher: CollectingDispatcher, order: Order, now: date
 CANCELLATION_LOOKBACK = 3
 #: Statuses of orders not shipped yet: a person may still cancel them (FAQ, Commande 9).
 CANCELLABLE = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.PROCESSING})
-#: Statuses of orders on their way or received: too late to cancel, the return policy
-#: applies (FAQ, Commande 9 and Échange 1).
-SHIPPED_STATUSES = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 
 
 def asked_to_cancel(events: list[dict[str, Any]]) -> bool:
@@ -449,11 +468,13 @@ def utter_cancellation(dispatcher: CollectingDispatcher, order: Order) -> None:
     """After the status of an order the customer wants to cancel: not shipped yet, a person
     can still cancel it (``utter_order_cancel_possible``, a person offered: orders are
     processed within 12 hours, FAQ Commande 9); shipped or delivered, it cannot be cancelled
-    and the return policy applies (``utter_order_cancel_too_late``: 365 days, FAQ Échange
-    1). A cancelled or refunded order's status says it all."""
+    and the return policy applies (``utter_order_cancel_too_late`` and ``..._delivered``:
+    365 days, FAQ Échange 1). A cancelled or refunded order's status says it all."""
     if order.status in CANCELLABLE:
         dispatcher.utter_message(response="utter_order_cancel_possible")
-    elif order.status in SHIPPED_STATUSES:
+    elif order.status == OrderStatus.DELIVERED:
+        dispatcher.utter_message(response="utter_order_cancel_too_late_delivered")
+    elif order.status == OrderStatus.SHIPPED:
         dispatcher.utter_message(response="utter_order_cancel_too_late")
 
 

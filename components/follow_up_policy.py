@@ -33,9 +33,11 @@ from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 #: Words opening a message that continues the previous question ("et au Burkina ?", "pareil
-#: pour le Maroc ?", "ou en express ?"), on the lower-case text.
+#: pour le Maroc ?", "ou en express ?", "oui mais si c'est un cadeau ?": QA pass 15), on the
+#: lower-case text.
 FOLLOW_UP_CUE = re.compile(
-    r"\s*(?:et|ou|mais|donc|alors|sinon|pareil|idem|même|aussi|c['’]est\s+pareil)\b",
+    r"\s*(?:(?:oui|non|ok)\s*,?\s+)?"
+    r"(?:et|ou|mais|donc|alors|sinon|pareil|idem|même|aussi|c['’]est\s+pareil)\b",
     re.IGNORECASE)
 WORD = re.compile(r"\w+")
 #: "une autre commande", "mon autre commande": not the order just looked up.

@@ -242,6 +242,8 @@ def test_an_order_number_after_a_hyphenated_prefix_starts_the_lookup(bot) -> Non
         # Read out in words, as the answer to the form's question.
         ("qa-words", "je voudrais savoir où en est ma commande",
          "cent quatre mille cinq cent trente"),
+        # QA pass 15: in words inside the question itself.
+        ("qa-words-in", "où en est la commande cent quatre mille cinq cent trente ?", None),
     ],
 )
 def test_an_order_number_typed_digit_by_digit_or_in_words_is_taken(

@@ -13,6 +13,7 @@ from actions.offers import (
     ActionAnswerAffirm,
     ActionAnswerDeny,
     accepts_offer,
+    offer_asked,
     offered_buttons,
     payload_intent,
 )
@@ -119,3 +120,14 @@ def test_no_to_anything_else_closes_politely() -> None:
     for offer in (bot("answer", HUMAN_BUTTON), bot("Avec plaisir !")):
         messages, _ = answer([user("colis perdu"), offer, user("non merci")], ActionAnswerDeny)
         assert [m["response"] for m in messages] == ["utter_deny_ok"]
+
+
+def test_ok_accepts_a_person_offered_as_a_question() -> None:
+    # QA pass 15: "ok" to "Voulez-vous que je vous mette en relation ?" was a no.
+    asked = [user("toujours pas"),
+             bot("Voulez-vous que je vous mette en relation ?", HUMAN_BUTTON), user("ok")]
+    mentioned = [user("colis perdu"), bot("... un conseiller peut vous aider.", HUMAN_BUTTON),
+                 user("ok")]
+    assert offer_asked(asked) and not offer_asked(mentioned)
+    assert answer(asked)[1] == [FollowupAction("action_request_human")]
+    assert answer(mentioned)[0][0]["response"] == "utter_offer_not_taken"

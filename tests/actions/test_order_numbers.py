@@ -92,7 +92,8 @@ def test_text_without_an_email_gives_none(text: str | None) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["appelez-moi au 06 12 34 56 78", "j'ai 2 bagues et 3 colliers", "deux colliers"],
+    ["appelez-moi au 06 12 34 56 78", "j'ai 2 bagues et 3 colliers", "deux colliers",
+     "mon numéro de téléphone c'est 0612345678", "joignable au +33612345678"],
 )
 def test_a_phone_number_or_small_counts_are_not_read_as_spoken_digits(text: str) -> None:
     assert order_number_candidates(text) == []

@@ -559,7 +559,7 @@ def test_a_cancellation_asked_just_before_the_lookup_is_remembered() -> None:
     (OrderStatus.PROCESSING, ["utter_order_cancel_possible"]),
     (OrderStatus.PENDING_PAYMENT, ["utter_order_cancel_possible"]),
     (OrderStatus.SHIPPED, ["utter_order_cancel_too_late"]),
-    (OrderStatus.DELIVERED, ["utter_order_cancel_too_late"]),
+    (OrderStatus.DELIVERED, ["utter_order_cancel_too_late_delivered"]),
     (OrderStatus.CANCELLED, []),
     (OrderStatus.REFUNDED, []),
 ])

@@ -79,6 +79,10 @@ def test_a_yes_or_no_asked_as_a_question_can_follow_up() -> None:
     ranking = ["faq/worldwide_shipping"]
     question = user("même si c'est loin ?", "deny", ranking=ranking)
     assert follow_up_key(tracker(*ANSWERED, question), CONFIG) == "faq/worldwide_shipping"
+    # "oui mais ..." opens with a cue too (QA pass 15): the topic may come third.
+    later = ["faq/customs_fees", "faq/delivery_time", "faq/worldwide_shipping"]
+    yes_but = user("oui mais si c'est un cadeau ?", "affirm", ranking=later)
+    assert follow_up_key(tracker(*ANSWERED, yes_but), CONFIG) == "faq/worldwide_shipping"
     for answer in (user("non merci", "deny", ranking=ranking), user("oui ?", "affirm",
                                                                      ranking=ranking)):
         assert follow_up_key(tracker(*ANSWERED, answer), CONFIG) is None
