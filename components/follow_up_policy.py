@@ -122,6 +122,21 @@ def follows_up_lookup(tracker: DialogueStateTracker, config: dict[str, Any]) -> 
     return faq_answer_key(latest) in config["order_keys"]
 
 
+def looks_up_after_answer(tracker: DialogueStateTracker, config: dict[str, Any]) -> bool:
+    """Whether the bot has just answered (``utter_faq``) a question about one of
+    ``lookup_after_keys`` that gave an order number: "je veux annuler ma commande 104501"
+    gets the cancellation answer, then the offer to check that order (``lookup_prompt``:
+    its address is asked), so that its status tells whether a person can still cancel it
+    (actions/orders.py; QA pass 15: the number was kept without a word). Not the order
+    form itself: "ok annulez-la svp" instead of the address still hands over."""
+    if tracker.active_loop_name or tracker.latest_action_name != "utter_faq":
+        return False
+    latest = tracker.latest_message
+    return (isinstance(latest, UserUttered)
+            and faq_answer_key(latest) in config["lookup_after_keys"]
+            and any(entity.get("entity") == "order_number" for entity in latest.entities or []))
+
+
 def ranked_keys(message: UserUttered) -> list[str | None]:
     """The keys of a message's FAQ ranking (``faq/<key>``), best first; ``[]`` without one."""
     ranking = ((message.parse_data.get("response_selector") or {}).get("faq") or {}).get(
@@ -242,6 +257,10 @@ class FollowUpPolicy(Policy):
             # A question about the order whose status was just given shows it again
             # (``follows_up_lookup``).
             "order_action": "action_answer_order_follow_up",
+            # An FAQ question with an order number, answered: the lookup is offered
+            # (``looks_up_after_answer``).
+            "lookup_prompt": "utter_cancel_check_order",
+            "lookup_after_keys": ["faq/cancel_order"],
             "lookup_actions": ["action_check_order_status", "action_answer_order_follow_up"],
             # FAQ answers the status replaces ("vous avez un numéro de suivi ?", "elle part
             # quand alors ?"), and the keys a message the bot would not answer must rank
@@ -278,6 +297,8 @@ class FollowUpPolicy(Policy):
         looked up (:func:`follows_up_lookup`), ``handoff_action`` or ``offer_action`` right
         after a message that insists (:func:`insisted_key`: ``handoff_keys`` or
         ``offer_keys``), ``action`` right after a follow-up (:func:`follow_up_key`),
+        ``lookup_prompt`` right after the answer to a cancellation question that gave an
+        order number (:func:`looks_up_after_answer`),
         ``action_listen`` after any of them (after ``handoff_action`` however it was
         started); all zeros otherwise."""
         probabilities = self._default_predictions(domain)
@@ -287,8 +308,10 @@ class FollowUpPolicy(Policy):
         # policy): wait for the customer. Outside support hours the conversation is not
         # paused, and without this a "oui" was followed by the request to rephrase (QA pass
         # 12: no rule covers affirm -> action_request_human).
-        if latest in (config["action"], config["order_action"], config["handoff_action"],
-                      config["offer_action"]):
+        if looks_up_after_answer(tracker, config):
+            probabilities[domain.index_for_action(config["lookup_prompt"])] = 1.0
+        elif latest in (config["action"], config["order_action"], config["handoff_action"],
+                        config["offer_action"], config["lookup_prompt"]):
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         elif latest == ACTION_LISTEN_NAME:
             insisted = insisted_key(tracker, config)

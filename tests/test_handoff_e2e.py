@@ -177,6 +177,14 @@ def test_a_cancellation_asked_before_the_lookup_is_offered_after_the_status(
     texts = bot.texts(after, "je voudrais l'annuler finalement")
     assert any("pas encore expédiée" in text for text in texts), texts
 
+    # With the number in the question, the address is asked after the answer (QA pass 15).
+    numbered = new_sender("cancel-numbered")
+    texts = bot.texts(numbered, "je veux annuler ma commande 104530")
+    assert "12 heures" in " ".join(texts) and any("adresse e-mail" in t and "104530" in t
+                                                    for t in texts), texts
+    texts = bot.texts(numbered, "luc.martin@example.com")
+    assert any("pas encore expédiée" in text for text in texts), texts
+
     shipped = new_sender("cancel-shipped")
     bot.texts(shipped, "comment annuler ma commande ?")
     texts = bot.texts(shipped, "104522 marie.dupont@example.com")

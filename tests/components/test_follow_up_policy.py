@@ -29,6 +29,7 @@ actions: [action_answer_follow_up, action_request_human, action_answer_order_fol
           action_check_order_status]
 responses:
   utter_faq_unresolved: [{text: "un conseiller ?"}]
+  utter_cancel_check_order: [{text: "votre adresse ?"}]
   utter_faq/worldwide_shipping: [{text: "monde entier"}]
   utter_out_of_scope: [{text: "hors sujet"}]
 """)
@@ -258,3 +259,19 @@ def test_other_messages_get_no_prediction(tmp_path) -> None:
                                    ExecutionContext(GraphSchema({})))
     other = tracker(*ANSWERED, user("bonjour", "greet"))
     assert policy.predict_action_probabilities(other, DOMAIN).max_confidence == 0.0
+
+
+def test_a_cancellation_with_an_order_number_goes_on_to_the_lookup(tmp_path) -> None:
+    # QA pass 15: "je veux annuler ma commande 104501" got the answer and nothing more.
+    policy = FollowUpPolicy.create(CONFIG, LocalModelStorage(tmp_path), Resource("follow_up"),
+                                   ExecutionContext(GraphSchema({})))
+    question = user("je veux annuler ma commande 104501", "faq", key="faq/cancel_order")
+    question.entities.append({"entity": "order_number", "value": "104501"})
+    answered = tracker(question, ActionExecuted("utter_faq"))
+    prediction = policy.predict_action_probabilities(answered, DOMAIN)
+    assert (DOMAIN.action_names_or_texts[prediction.max_confidence_index]
+            == "utter_cancel_check_order")
+    # Without a number: nothing to look up.
+    plain = tracker(user("je veux annuler ma commande", "faq", key="faq/cancel_order"),
+                    ActionExecuted("utter_faq"))
+    assert policy.predict_action_probabilities(plain, DOMAIN).max_confidence == 0.0
