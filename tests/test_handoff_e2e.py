@@ -47,6 +47,19 @@ def handoff_of(bot: RunningBot, sender: str) -> Handoff:
     return handoff
 
 
+def offers_a_person(answer: list[dict[str, Any]]) -> bool:
+    """Whether the bot's reply offers one button, "Parler à un conseiller"."""
+    return [b["payload"] for m in answer for b in m.get("buttons", [])] == ["/request_human"]
+
+
+def accept_the_offer(bot: RunningBot, sender: str, yes: str, reason: str) -> None:
+    """The customer answers ``yes`` to the person offered: the conversation is handed over,
+    for ``reason``."""
+    texts = bot.texts(sender, yes)
+    assert any(HANDED_OVER in text for text in texts), texts
+    assert handoff_of(bot, sender).reason == reason
+
+
 def tracker(bot: RunningBot, sender: str) -> dict[str, Any]:
     response = requests.get(f"{bot.url}/conversations/{sender}/tracker",
                             params={"token": bot.token}, timeout=30)
@@ -135,12 +148,9 @@ def test_order_problems_answer_the_faq_and_offer_a_person(bot: RunningBot, quest
 def test_a_yes_to_the_offered_person_hands_over(bot: RunningBot) -> None:
     sender = new_sender("yes-person")
     answer = bot.say(sender, "mon paquet n'est jamais arrivé et le suivi ne bouge plus")
-    assert [b["payload"] for m in answer for b in m.get("buttons", [])] == ["/request_human"]
+    assert offers_a_person(answer), answer
 
-    texts = bot.texts(sender, "ouais stp")
-
-    assert any(HANDED_OVER in text for text in texts), texts
-    assert handoff_of(bot, sender).reason == "parcel_lost"
+    accept_the_offer(bot, sender, "ouais stp", "parcel_lost")
 
 
 def test_asking_again_to_cancel_right_after_the_answer_hands_over(bot: RunningBot) -> None:
@@ -199,11 +209,9 @@ def test_a_problem_the_faq_answer_did_not_solve_gets_a_person_offered(bot: Runni
     answer = bot.say(sender, "j'ai regardé dans les spams, toujours rien")
 
     assert "spam" not in " ".join(m.get("text") or "" for m in answer), answer
-    assert [b["payload"] for m in answer for b in m.get("buttons", [])] == ["/request_human"]
+    assert offers_a_person(answer), answer
     assert handoffs(bot).open_for(sender) is None  # offered, not handed over
-    texts = bot.texts(sender, "oui svp")
-    assert any(HANDED_OVER in text for text in texts), texts
-    assert handoff_of(bot, sender).reason == "unresolved"
+    accept_the_offer(bot, sender, "oui svp", "unresolved")
 
 
 def test_still_not_working_after_an_answer_gets_a_person_offered(bot: RunningBot) -> None:
@@ -213,7 +221,7 @@ def test_still_not_working_after_an_answer_gets_a_person_offered(bot: RunningBot
 
     answer = bot.say(sender, "ça ne marche toujours pas")
 
-    assert [b["payload"] for m in answer for b in m.get("buttons", [])] == ["/request_human"]
+    assert offers_a_person(answer), answer
     assert "conseiller" in " ".join(m.get("text") or "" for m in answer)
     assert any(HANDED_OVER in text for text in bot.texts(sender, "oui"))
     assert handoff_of(bot, sender).reason == "unresolved"
@@ -226,13 +234,10 @@ def test_an_angry_customer_gets_an_apology_and_a_person_offered(bot: RunningBot)
     sender = new_sender("angry")
     answer = bot.say(sender, "franchement vous êtes des branquignoles, je suis dégoûtée")
     assert any("désolé" in (m.get("text") or "") for m in answer), answer
-    assert [b["payload"] for m in answer for b in m.get("buttons", [])] == ["/request_human"]
+    assert offers_a_person(answer), answer
     assert handoffs(bot).open_for(sender) is None  # the apology alone pauses nothing
 
-    texts = bot.texts(sender, "oui")
-
-    assert any(HANDED_OVER in text for text in texts), texts
-    assert handoff_of(bot, sender).reason == "complaint"
+    accept_the_offer(bot, sender, "oui", "complaint")
 
 
 def test_a_product_question_no_faq_covers_is_told_so_and_offered_a_person(bot: RunningBot,
@@ -240,7 +245,7 @@ def test_a_product_question_no_faq_covers_is_told_so_and_offered_a_person(bot: R
     sender = new_sender("product")
     answer = bot.say(sender, "ce collier est en argent 925 ou juste plaqué ?")
     assert any("pas d'information" in (m.get("text") or "") for m in answer), answer
-    assert [b["payload"] for m in answer for b in m.get("buttons", [])] == ["/request_human"]
+    assert offers_a_person(answer), answer
 
     bot.say(sender, "/request_human")
 
@@ -253,13 +258,10 @@ def test_a_change_to_an_order_offers_a_person_at_once(bot: RunningBot) -> None:
                              "je peux la changer ?")
     text = " ".join(m.get("text") or "" for m in answer)
     assert "12 heures" in text and "modifier" in text, answer
-    assert [b["payload"] for m in answer for b in m.get("buttons", [])] == ["/request_human"]
+    assert offers_a_person(answer), answer
     assert handoffs(bot).open_for(sender) is None  # offered, not imposed
 
-    texts = bot.texts(sender, "oui svp")
-
-    assert any(HANDED_OVER in text for text in texts), texts
-    assert handoff_of(bot, sender).reason == "order_change"
+    accept_the_offer(bot, sender, "oui svp", "order_change")
 
 
 def test_a_change_asked_while_the_order_form_waits_for_the_email_leaves_it(bot: RunningBot,
@@ -269,7 +271,7 @@ def test_a_change_asked_while_the_order_form_waits_for_the_email_leaves_it(bot: 
     bot.texts(sender, "où en est ma commande 104522 ?")
     answer = bot.say(sender, "en fait je voudrais changer l'adresse de livraison de cette "
                              "commande")
-    assert [b["payload"] for m in answer for b in m.get("buttons", [])] == ["/request_human"]
+    assert offers_a_person(answer), answer
 
     texts = bot.texts(sender, "oui s'il vous plait")
 
