@@ -118,6 +118,14 @@ def recent_lookups(events: list[dict[str, Any]], now: float) -> int:
     )
 
 
+def reset_keeping_number(number: Any) -> list[EventType]:
+    """Events clearing the order slots (:data:`ORDER_SLOTS`) but ``order_number``, set to
+    ``number``: after a failed verification or when the customer leaves the lookup, an
+    address given later looks that number up without asking it again."""
+    return [*(SlotSet(slot, None) for slot in ORDER_SLOTS if slot != "order_number"),
+            SlotSet("order_number", number)]
+
+
 def first_text(value: Any) -> str:
     """Slot values may be a list when a message holds several entities: take the first
     (``["a@x.fr", "b@x.fr"]`` -> ``"a@x.fr"``; ``None`` -> ``""``)."""
@@ -332,8 +340,7 @@ class ActionCheckOrderStatus(Action):
                 dispatcher.utter_message(response="utter_order_form_stopped")
                 # The number stays, so that an e-mail address given later ("bon ok,
                 # martine@...") looks it up without asking it again (QA pass 13).
-                return [*(slot for slot in reset if slot["name"] != "order_number"),
-                        SlotSet("order_number", number)]
+                return reset_keeping_number(number)
             dispatcher.utter_message(response="utter_order_lookup_incomplete")
             return reset
 
@@ -365,8 +372,7 @@ class ActionCheckOrderStatus(Action):
             dispatcher.utter_message(response="utter_order_not_found")
             # The number the customer typed stays, so that a corrected e-mail address
             # alone retries it (QA pass 6); the same whether the number exists or not.
-            return [*(SlotSet(slot, None) for slot in ORDER_SLOTS if slot != "order_number"),
-                    SlotSet("order_number", number), SlotSet("order_lookup_failures", failures)]
+            return [*reset_keeping_number(number), SlotSet("order_lookup_failures", failures)]
 
         utter_order_status(dispatcher, order, now=datetime.now(timezone.utc).replace(tzinfo=None))
         if asked_to_cancel(tracker.events):
@@ -452,8 +458,7 @@ def asked_to_cancel(events: list[dict[str, Any]]) -> bool:
     (SDK dicts), ending with the current message."""
     users = 0
     for event in reversed(events):
-        if event.get("event") == "action" and event.get("name") in (
-                "action_check_order_status", "action_answer_order_follow_up"):
+        if event.get("event") == "action" and event.get("name") in LOOKUP_ACTIONS:
             return False
         if event.get("event") == "user":
             if faq_key_of(event) == "cancel_order":
