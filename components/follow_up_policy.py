@@ -314,10 +314,9 @@ class FollowUpPolicy(Policy):
                         config["offer_action"], config["lookup_prompt"]):
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         elif latest == ACTION_LISTEN_NAME:
-            insisted = insisted_key(tracker, config)
             if follows_up_lookup(tracker, config):
                 probabilities[domain.index_for_action(config["order_action"])] = 1.0
-            elif insisted:
+            elif insisted := insisted_key(tracker, config):
                 action = (config["handoff_action"] if insisted in config["handoff_keys"]
                           else config["offer_action"])
                 probabilities[domain.index_for_action(action)] = 1.0
