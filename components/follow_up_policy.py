@@ -122,19 +122,25 @@ def follows_up_lookup(tracker: DialogueStateTracker, config: dict[str, Any]) -> 
     return faq_answer_key(latest) in config["order_keys"]
 
 
-def looks_up_after_answer(tracker: DialogueStateTracker, config: dict[str, Any]) -> bool:
-    """Whether the bot has just answered (``utter_faq``) a question about one of
-    ``lookup_after_keys`` that gave an order number: "je veux annuler ma commande 104501"
-    gets the cancellation answer, then the offer to check that order (``lookup_prompt``:
-    its address is asked), so that its status tells whether a person can still cancel it
-    (actions/orders.py; QA pass 15: the number was kept without a word). Not the order
-    form itself: "ok annulez-la svp" instead of the address still hands over."""
+def looks_up_after_answer(tracker: DialogueStateTracker, config: dict[str, Any]) -> str | None:
+    """What follows the answer (``utter_faq``) the bot just gave to a question about one of
+    ``lookup_after_keys`` that gave an order number, or None: "je veux annuler ma commande
+    104501" gets the cancellation answer, then the offer to check that order
+    (``lookup_prompt``: its address is asked), so that its status tells whether a person can
+    still cancel it (actions/orders.py; QA pass 15: the number was kept without a word); not
+    the order form itself, so "ok annulez-la svp" instead of the address still hands over.
+    With the address in the message too, the lookup runs at once (``lookup_form``: QA pass
+    15, "je souhaite annuler la commande 104502, mon mail ...")."""
     if tracker.active_loop_name or tracker.latest_action_name != "utter_faq":
-        return False
+        return None
     latest = tracker.latest_message
-    return (isinstance(latest, UserUttered)
-            and faq_answer_key(latest) in config["lookup_after_keys"]
-            and any(entity.get("entity") == "order_number" for entity in latest.entities or []))
+    if not isinstance(latest, UserUttered) or faq_answer_key(latest) not in config[
+            "lookup_after_keys"]:
+        return None
+    entities = {entity.get("entity") for entity in latest.entities or []}
+    if "order_number" not in entities:
+        return None
+    return config["lookup_form"] if "email" in entities else config["lookup_prompt"]
 
 
 def ranked_keys(message: UserUttered) -> list[str | None]:
@@ -260,6 +266,7 @@ class FollowUpPolicy(Policy):
             # An FAQ question with an order number, answered: the lookup is offered
             # (``looks_up_after_answer``).
             "lookup_prompt": "utter_cancel_check_order",
+            "lookup_form": "order_status_form",
             "lookup_after_keys": ["faq/cancel_order"],
             "lookup_actions": ["action_check_order_status", "action_answer_order_follow_up"],
             # FAQ answers the status replaces ("vous avez un numéro de suivi ?", "elle part
@@ -297,8 +304,8 @@ class FollowUpPolicy(Policy):
         looked up (:func:`follows_up_lookup`), ``handoff_action`` or ``offer_action`` right
         after a message that insists (:func:`insisted_key`: ``handoff_keys`` or
         ``offer_keys``), ``action`` right after a follow-up (:func:`follow_up_key`),
-        ``lookup_prompt`` right after the answer to a cancellation question that gave an
-        order number (:func:`looks_up_after_answer`),
+        ``lookup_prompt`` or ``lookup_form`` right after the answer to a cancellation
+        question that gave an order number (:func:`looks_up_after_answer`),
         ``action_listen`` after any of them (after ``handoff_action`` however it was
         started); all zeros otherwise."""
         probabilities = self._default_predictions(domain)
@@ -308,8 +315,8 @@ class FollowUpPolicy(Policy):
         # policy): wait for the customer. Outside support hours the conversation is not
         # paused, and without this a "oui" was followed by the request to rephrase (QA pass
         # 12: no rule covers affirm -> action_request_human).
-        if looks_up_after_answer(tracker, config):
-            probabilities[domain.index_for_action(config["lookup_prompt"])] = 1.0
+        if lookup := looks_up_after_answer(tracker, config):
+            probabilities[domain.index_for_action(lookup)] = 1.0
         elif latest in (config["action"], config["order_action"], config["handoff_action"],
                         config["offer_action"], config["lookup_prompt"]):
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0

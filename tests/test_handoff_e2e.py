@@ -195,6 +195,11 @@ def test_a_cancellation_asked_before_the_lookup_is_offered_after_the_status(
     texts = bot.texts(numbered, "luc.martin@example.com")
     assert any("pas encore expédiée" in text for text in texts), texts
 
+    # Number and address in the question: the lookup runs at once (QA pass 15).
+    at_once = bot.texts(new_sender("cancel-at-once"),
+                        "je souhaite annuler la commande 104522, mon mail marie.dupont@example.com")
+    assert any("ne peut donc plus être annulée" in text for text in at_once), at_once
+
     shipped = new_sender("cancel-shipped")
     bot.texts(shipped, "comment annuler ma commande ?")
     texts = bot.texts(shipped, "104522 marie.dupont@example.com")

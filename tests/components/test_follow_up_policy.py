@@ -26,7 +26,7 @@ DOMAIN = Domain.from_yaml("""
 version: "3.1"
 intents: [faq, out_of_scope, dont_know, greet, still_not_working]
 actions: [action_answer_follow_up, action_request_human, action_answer_order_follow_up,
-          action_check_order_status]
+          action_check_order_status, order_status_form]
 responses:
   utter_faq_unresolved: [{text: "un conseiller ?"}]
   utter_cancel_check_order: [{text: "votre adresse ?"}]
@@ -271,6 +271,10 @@ def test_a_cancellation_with_an_order_number_goes_on_to_the_lookup(tmp_path) -> 
     prediction = policy.predict_action_probabilities(answered, DOMAIN)
     assert (DOMAIN.action_names_or_texts[prediction.max_confidence_index]
             == "utter_cancel_check_order")
+    # With the address too, the lookup runs at once (QA pass 15).
+    question.entities.append({"entity": "email", "value": "a@example.com"})
+    prediction = policy.predict_action_probabilities(answered, DOMAIN)
+    assert DOMAIN.action_names_or_texts[prediction.max_confidence_index] == "order_status_form"
     # Without a number: nothing to look up.
     plain = tracker(user("je veux annuler ma commande", "faq", key="faq/cancel_order"),
                     ActionExecuted("utter_faq"))
