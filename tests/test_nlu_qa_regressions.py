@@ -226,6 +226,15 @@ def test_an_amount_of_money_is_not_an_order_number(bot) -> None:
     assert label_of(parse)[0] == "faq/customs_fees"
 
 
+@pytest.mark.parametrize("text", ["vous pouvez me rappeler au 0612345678",
+                                  "mon numéro c'est le +33612345678"])
+def test_a_phone_number_is_not_an_order_number(bot, text: str) -> None:
+    # Review of the tenth session: actions/order_numbers.py never read a phone number as an
+    # order number, but the NLU regex still extracted one as an `order_number` entity.
+    parse = bot.parse(text)
+    assert [e for e in parse["entities"] if e["entity"] == "order_number"] == []
+
+
 def test_an_order_number_after_a_hyphenated_prefix_starts_the_lookup(bot) -> None:
     # QA pass 11: "CMD-104503" got the reply to a change to an order, then the number was
     # asked again.
