@@ -359,6 +359,7 @@ def main() -> None:
     work = REPORTS / "evaluation"
     sets = {name: load_test_set(path) for name, path in HELD_OUT_SETS.items()}
     examples = [example for pairs in sets.values() for example in pairs]
+    set_names = [name for name, pairs in sets.items() for _ in pairs]
     for name, pairs in sets.items():
         print(f"held-out set {name}: {len(pairs)} messages, {len({g for _, g in pairs})} labels")
 
@@ -414,7 +415,10 @@ def main() -> None:
         "fallback_thresholds": fallback,
         "full_training_seconds": round(full_seconds, 1),
         "cross_validation": cv,
-        "wrong": [asdict(p) for p in predictions["sav-bot"] if p.gold != p.predicted],
+        # Each message the project's pipeline got wrong, with the held-out set it comes from.
+        "wrong": [{"set": set_name, **asdict(p)}
+                  for set_name, p in zip(set_names, predictions["sav-bot"], strict=True)
+                  if p.gold != p.predicted],
     }
     (REPORTS / "evaluation.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print(f"\nwritten to {REPORTS / 'evaluation.json'}")
