@@ -29,7 +29,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 #: Words opening a message that continues the previous question ("et au Burkina ?", "pareil
@@ -66,22 +66,29 @@ def follow_up_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str 
     answered (``utter_faq``) with key K; and K is the first key of the latest message's FAQ
     ranking, or among the first ``cue_ranks`` when the message opens with
     :data:`FOLLOW_UP_CUE`. "et au Burkina ?" after worldwide shipping -> that key; "vous
-    vendez des montres ?" after it -> None (other keys first, no cue).
+    vendez des montres ?" after it -> None (other keys first, no cue). An elliptic message
+    (the cue and at most ``max_elliptic_words`` words: "et pour la Suisse ?") may also be one
+    of ``elliptic_intents`` (a product question, QA pass 16), and K may be anywhere in its
+    ranking.
     """
     exchange = last_exchange(tracker)
     if exchange is None:
         return None
     previous, turn, latest = exchange
-    if not _unanswered(latest, config):
-        return None
     text = latest.text or ""
-    if len(WORD.findall(text)) > config["max_words"]:
+    words = len(WORD.findall(text))
+    elliptic = bool(FOLLOW_UP_CUE.match(text)) and words <= config["max_elliptic_words"]
+    if not (_unanswered(latest, config) or (
+            elliptic and (latest.intent or {}).get("name") in config["elliptic_intents"])):
+        return None
+    if words > config["max_words"]:
         return None
     key = faq_answer_key(previous)
     if key is None or not _answered(turn):
         return None
     keys = ranked_keys(latest)
-    ranks = config["cue_ranks"] if FOLLOW_UP_CUE.match(text) else 1
+    # "et pour la Suisse ?" alone says little: its ranking is noise (delivery time sixth).
+    ranks = len(keys) if elliptic else config["cue_ranks"] if FOLLOW_UP_CUE.match(text) else 1
     return key if key in keys[:ranks] else None
 
 
@@ -120,6 +127,21 @@ def follows_up_lookup(tracker: DialogueStateTracker, config: dict[str, Any]) -> 
     if (latest.intent or {}).get("name") == "check_order_status":
         return not ANOTHER_ORDER.search(latest.text or "")
     return faq_answer_key(latest) in config["order_keys"]
+
+
+def confirms_cancellation(tracker: DialogueStateTracker, config: dict[str, Any]) -> bool:
+    """Whether the latest message asks to cancel (``handoff_keys``) right after the bot said
+    that a person can still cancel the order just looked up (one of
+    ``cancel_offer_responses``, actions/orders.py). "oui je veux l'annuler" then got the
+    status and the same offer again (QA pass 16); the bot cannot cancel, a person must,
+    within 12 hours (FAQ, Commande 9)."""
+    exchange = last_exchange(tracker)
+    if exchange is None:
+        return False
+    _, turn, latest = exchange
+    offered = any(isinstance(event, BotUttered) and (event.metadata or {}).get(
+        "utter_action") in config["cancel_offer_responses"] for event in turn)
+    return offered and faq_answer_key(latest) in config["handoff_keys"]
 
 
 def looks_up_after_answer(tracker: DialogueStateTracker, config: dict[str, Any]) -> str | None:
@@ -248,6 +270,10 @@ class FollowUpPolicy(Policy):
             "min_question_words": 3,
             "max_words": 10,
             "cue_ranks": 3,
+            # "et pour la Suisse ?" after the delivery time answer was a product question
+            # ("je n'ai pas d'information", QA pass 16): too short to be a question of its own.
+            "max_elliptic_words": 4,
+            "elliptic_intents": ["product_question"],
             # The same topic asked again right after its answer (``insisted_key``): a
             # cancellation hands over; a problem the answer did not solve gets a person
             # offered (not a handoff: "et s'il n'arrive pas le 8 décembre ?" after the lost
@@ -255,6 +281,8 @@ class FollowUpPolicy(Policy):
             # à mes frais ?" after its answer is a question (QA pass 12: handed over).
             "handoff_action": "action_request_human",
             "handoff_keys": ["faq/cancel_order"],
+            # The same after the offer to cancel an order just looked up (QA pass 16).
+            "cancel_offer_responses": ["utter_order_cancel_possible"],
             "offer_action": "utter_faq_unresolved",
             "still_not_working_intent": "still_not_working",
             "offer_keys": ["faq/parcel_not_received", "faq/no_email", "faq/discount_code",
@@ -300,10 +328,12 @@ class FollowUpPolicy(Policy):
         rule_only_data: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
-        """With confidence 1.0: ``order_action`` right after a question about the order just
-        looked up (:func:`follows_up_lookup`), ``handoff_action`` or ``offer_action`` right
-        after a message that insists (:func:`insisted_key`: ``handoff_keys`` or
-        ``offer_keys``), ``action`` right after a follow-up (:func:`follow_up_key`),
+        """With confidence 1.0: ``handoff_action`` for a cancellation asked right after the
+        offer to cancel (:func:`confirms_cancellation`), ``order_action`` right after a
+        question about the order just looked up (:func:`follows_up_lookup`),
+        ``handoff_action`` or ``offer_action`` right after a message that insists
+        (:func:`insisted_key`: ``handoff_keys`` or ``offer_keys``), ``action`` right after a
+        follow-up (:func:`follow_up_key`),
         ``lookup_prompt`` or ``lookup_form`` right after the answer to a cancellation
         question that gave an order number (:func:`looks_up_after_answer`),
         ``action_listen`` after any of them (after ``handoff_action`` however it was
@@ -321,7 +351,9 @@ class FollowUpPolicy(Policy):
                         config["offer_action"], config["lookup_prompt"]):
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         elif latest == ACTION_LISTEN_NAME:
-            if follows_up_lookup(tracker, config):
+            if confirms_cancellation(tracker, config):
+                probabilities[domain.index_for_action(config["handoff_action"])] = 1.0
+            elif follows_up_lookup(tracker, config):
                 probabilities[domain.index_for_action(config["order_action"])] = 1.0
             elif insisted := insisted_key(tracker, config):
                 action = (config["handoff_action"] if insisted in config["handoff_keys"]

@@ -122,6 +122,9 @@ FOLLOW_UP_LINE = ("Si votre question porte toujours sur le sujet « {} », voici
      "Pays livrés", "monde entier"),
     ("Vous avez une boutique à Lyon ? J'aimerais voir les bijoux avant d'acheter",
      "dommage. et à Paris ?", "Magasins physiques", "uniquement en ligne"),
+    # QA pass 16: read alone, a product question ("je n'ai pas d'information").
+    ("slt, c koi les delais de livraison pr la belgique", "et pour la Suisse ?",
+     "Délais de livraison", "8 à 13"),
 ])
 def test_a_short_follow_up_to_an_faq_answer_gets_that_answer_again(
         bot, question: str, follow_up: str, topic: str, fact: str) -> None:

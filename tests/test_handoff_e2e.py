@@ -186,6 +186,10 @@ def test_a_cancellation_asked_before_the_lookup_is_offered_after_the_status(
     bot.texts(after, "où en est ma commande 104530 ? luc.martin@example.com")
     texts = bot.texts(after, "je voudrais l'annuler finalement")
     assert any("pas encore expédiée" in text for text in texts), texts
+    # Asked again after that offer: handed over (QA pass 16: the status and offer again).
+    texts = bot.texts(after, "oui je veux l'annuler")
+    assert any(HANDED_OVER in text for text in texts), texts
+    assert handoff_of(bot, after).reason == "cancellation"
 
     # With the number in the question, the address is asked after the answer (QA pass 15).
     numbered = new_sender("cancel-numbered")

@@ -11,7 +11,13 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from components.follow_up_policy import (
@@ -67,7 +73,9 @@ def test_a_short_message_ranking_the_answered_topic_first_follows_it_up() -> Non
      "faq/worldwide_shipping"),
     # Without a cue it must come first.
     ("vous vendez des montres ?", ["faq/bulk_discount", "faq/worldwide_shipping"], None),
-    ("et à Paris ?", ["faq/a", "faq/b", "faq/c", "faq/worldwide_shipping"], None),
+    # Longer than an elliptic "et à Paris ?" (any rank): the first three only.
+    ("et vous avez un magasin à Paris ?", ["faq/a", "faq/b", "faq/c", "faq/worldwide_shipping"],
+     None),
 ])
 def test_a_cue_lets_the_answered_topic_come_later_in_the_ranking(
         text: str, ranking: list[str], expected: str | None) -> None:
@@ -212,6 +220,21 @@ def test_a_product_question_or_a_return_fee_question_keeps_its_own_reply() -> No
     assert insisted_key(tracker(*fees, again), CONFIG) is None
 
 
+def test_an_elliptic_follow_up_read_as_a_product_question_follows_the_answer_up() -> None:
+    # QA pass 16: "et pour la Suisse ?" after the delivery time answer got "je n'ai pas
+    # d'information" (product_question), its ranking putting delivery time sixth.
+    ranking = ["faq/track_parcel", "faq/customs_fees", "faq/bulk_discount",
+               "faq/return_fees", "faq/physical_store", "faq/worldwide_shipping"]
+    latest = user("et pour la Suisse ?", "product_question", ranking=ranking)
+    assert follow_up_key(tracker(*ANSWERED, latest), CONFIG) == "faq/worldwide_shipping"
+    # Not without the cue, not when longer, not when the topic is not ranked at all.
+    for text in ("la Suisse aussi ?", "et vos bagues sont en argent massif ?"):
+        other = user(text, "product_question", ranking=ranking)
+        assert follow_up_key(tracker(*ANSWERED, other), CONFIG) is None
+    unranked = user("et des montres ?", "product_question", ranking=ranking[:3])
+    assert follow_up_key(tracker(*ANSWERED, unranked), CONFIG) is None
+
+
 def test_after_any_handoff_the_policy_listens(tmp_path) -> None:
     # QA pass 12: a "oui" to the offered person, outside support hours (no pause), was
     # followed by the request to rephrase.
@@ -238,6 +261,14 @@ def test_after_any_handoff_the_policy_listens(tmp_path) -> None:
     ((*looked_up(), user("et elle arrive quand ?", "out_of_scope",
                          ranking=["faq/delivery_time"])),
      "action_answer_order_follow_up"),
+    # QA pass 16: "oui je veux l'annuler" right after "un conseiller peut encore le faire"
+    # got the status and the offer again.
+    ((*looked_up()[:-1], BotUttered("statut", metadata={"utter_action": "utter_order_status"}),
+      BotUttered("un conseiller peut encore l'annuler",
+                 metadata={"utter_action": "utter_order_cancel_possible"}),
+      ActionExecuted(ACTION_LISTEN_NAME),
+      user("oui je veux l'annuler", "faq", key="faq/cancel_order")),
+     "action_request_human"),
 ])
 def test_the_policy_predicts_its_action_then_listens(tmp_path, events: tuple,
                                                       action: str) -> None:
