@@ -99,9 +99,14 @@ def accepts_offer(text: str, asked: bool = False) -> bool:
     unless the bot ``asked`` ("Voulez-vous que je vous mette en relation ?"), to which "ok"
     is a yes (QA pass 15: taken as a no).
 
+    A question is not a yes ("ok et après ?" handed over: QA pass 16).
+
     ``"ouais stp"``, ``"oui ok"``, ``"carrément"``: True; ``"ok"``, ``"d'accord merci"``,
-    ``"ok je vais voir avec la poste alors"``: False, and "ok" True when ``asked``.
+    ``"ok je vais voir avec la poste alors"``, ``"ok et après ?"``: False, and "ok" True when
+    ``asked``.
     """
+    if "?" in text:
+        return False
     plain = unicodedata.normalize("NFD", text.lower())
     plain = "".join(c for c in plain if unicodedata.category(c) != "Mn")
     # "s'il vous plaît" is one word of politeness, like "svp" (QA pass 7: "oui s'il vous

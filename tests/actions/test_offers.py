@@ -78,8 +78,9 @@ def test_clear_acceptances_are_told_from_acknowledgements() -> None:
                  "oui s'il vous plait", "Oui, s’il vous plaît", "oui merci s'il te plaît"):
         assert accepts_offer(text), text
     for text in ("ok", "OK.", "d'accord", "ça marche merci", "", "👍",
-                 "oui mais je vais d'abord voir avec la poste"):
+                 "oui mais je vais d'abord voir avec la poste", "ok et après ?", "oui ?"):
         assert not accepts_offer(text), text
+    assert not accepts_offer("ok et après ?", asked=True)
 
 
 def test_yes_to_the_offered_second_topic_answers_it() -> None:
