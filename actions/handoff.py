@@ -65,6 +65,7 @@ REASONS = {
     "product_question": "Question sur un produit (hors FAQ)",
     "order_change": "Modification de commande (commandes traitées sous 12 heures)",
     "unresolved": "Problème non résolu par la réponse de la FAQ",
+    "refund": "Question sur un remboursement",
 }
 #: Intents whose reply offers a person, and the reason a handoff right after them gets.
 INTENT_REASONS = {"complain": "complaint", "product_question": "product_question",
@@ -82,7 +83,8 @@ FAQ_REASONS = {"parcel_not_received": "parcel_lost", "return_fees": "damaged_ite
                "checkout_not_responding": "unresolved", "photo_upload": "unresolved",
                "payment_pending": "unresolved"}
 #: Bot responses that offer a person for a reason, and that reason.
-RESPONSE_REASONS = {"utter_order_cancel_possible": "cancellation"}
+RESPONSE_REASONS = {"utter_order_cancel_possible": "cancellation",
+                    "utter_order_refund_question": "refund"}
 #: Invalid e-mail answers before the handoff form stops asking.
 MAX_EMAIL_ATTEMPTS = 3
 SUMMARY_QUOTE_CHARS = 160

@@ -29,11 +29,11 @@ ACKNOWLEDGEMENT_WORDS = frozenset({
 })
 WORD = re.compile(r"[^\W\d_]+")
 #: A message that takes a request back: "non merci finalement", "laisse tomber", "c'est bon,
-#: plus besoin", "en fait non" (QA passes 8 and 9: in the handoff form these handed over
-#: anyway; in the order form the lookup went on).
+#: plus besoin", "en fait non", "c bon" (QA passes 8, 9 and 16: in the handoff form these
+#: handed over anyway; in the order form the lookup went on).
 CHANGE_OF_MIND = re.compile(
     r"\b(?:finalement|laisse[zr]?\s+tomber|oublie[zr]?|plus\s+besoin|c['’]est\s+bon|"
-    r"annule[rz]?|tant\s+pis|ça\s+ira|ca\s+ira|en\s+fait\s+non)\b", re.IGNORECASE)
+    r"annule[rz]?|tant\s+pis|ça\s+ira|ca\s+ira|en\s+fait\s+non|c\s+bon)\b", re.IGNORECASE)
 #: "s'il vous plaît", "s'il te plait", "si vous plait" (accents already stripped).
 PLEASE = re.compile(r"\bs\W*il\s+(?:vous|te)\s+pla[iî]t\b|\bsi\s+vous\s+plait\b")
 

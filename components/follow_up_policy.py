@@ -40,6 +40,9 @@ FOLLOW_UP_CUE = re.compile(
     r"(?:et|ou|mais|donc|alors|sinon|pareil|idem|même|aussi|c['’]est\s+pareil)\b",
     re.IGNORECASE)
 WORD = re.compile(r"\w+")
+#: Words about a refund's money ("remboursée", "mon compte", "ma carte", "pas été crédité").
+MONEY = re.compile(r"\b(?:rembours\w*|argent|compte|carte|virement|cr[ée]dit\w*|d[ée]bit\w*|"
+                   r"fric|thunes?|paypal)\b", re.IGNORECASE)
 #: "une autre commande", "mon autre commande": not the order just looked up.
 ANOTHER_ORDER = re.compile(r"\bautres?\b", re.IGNORECASE)
 
@@ -142,6 +145,28 @@ def confirms_cancellation(tracker: DialogueStateTracker, config: dict[str, Any])
     offered = any(isinstance(event, BotUttered) and (event.metadata or {}).get(
         "utter_action") in config["cancel_offer_responses"] for event in turn)
     return offered and faq_answer_key(latest) in config["handoff_keys"]
+
+
+def asks_about_refund(tracker: DialogueStateTracker, config: dict[str, Any]) -> bool:
+    """Whether the latest message asks about the money right after the status of a refunded
+    or cancelled order (one of ``refund_status_responses``): its FAQ answer would be about
+    returns (``refund_keys``), or it names the money (:data:`MONEY`), and it is not a yes, a
+    request for a person or a thank-you (``refund_skip_intents``, answered as usual).
+    "et je serai remboursée ?", "je le reçois quand sur mon compte", "ben non il est pas sur
+    mon compte" got the return instructions, the out-of-scope reply and "Bonne journée !"
+    (QA passes 14 and 16): no FAQ answer says when a refund reaches the account, a person
+    can check it."""
+    exchange = last_exchange(tracker)
+    if exchange is None:
+        return False
+    _, turn, latest = exchange
+    if not any(isinstance(event, BotUttered) and (event.metadata or {}).get(
+            "utter_action") in config["refund_status_responses"] for event in turn):
+        return False
+    if (latest.intent or {}).get("name") in config["refund_skip_intents"]:
+        return False
+    return (faq_answer_key(latest) in config["refund_keys"]
+            or bool(MONEY.search(latest.text or "")))
 
 
 def looks_up_after_answer(tracker: DialogueStateTracker, config: dict[str, Any]) -> str | None:
@@ -283,6 +308,15 @@ class FollowUpPolicy(Policy):
             "handoff_keys": ["faq/cancel_order"],
             # The same after the offer to cancel an order just looked up (QA pass 16).
             "cancel_offer_responses": ["utter_order_cancel_possible"],
+            # A question about the money after a refunded or cancelled order's status gets a
+            # person offered (``asks_about_refund``, QA passes 14 and 16).
+            "refund_action": "utter_order_refund_question",
+            "refund_status_responses": ["utter_order_status_refunded",
+                                        "utter_order_status_cancelled"],
+            "refund_keys": ["faq/return_fees", "faq/return_instructions",
+                            "faq/return_exchange"],
+            "refund_skip_intents": ["affirm", "request_human", "thank", "goodbye", "greet",
+                                    "check_order_status", "inform"],
             "offer_action": "utter_faq_unresolved",
             "still_not_working_intent": "still_not_working",
             "offer_keys": ["faq/parcel_not_received", "faq/no_email", "faq/discount_code",
@@ -329,7 +363,9 @@ class FollowUpPolicy(Policy):
         **kwargs: Any,
     ) -> PolicyPrediction:
         """With confidence 1.0: ``handoff_action`` for a cancellation asked right after the
-        offer to cancel (:func:`confirms_cancellation`), ``order_action`` right after a
+        offer to cancel (:func:`confirms_cancellation`), ``refund_action`` for a question
+        about the money after a refunded or cancelled order's status
+        (:func:`asks_about_refund`), ``order_action`` right after a
         question about the order just looked up (:func:`follows_up_lookup`),
         ``handoff_action`` or ``offer_action`` right after a message that insists
         (:func:`insisted_key`: ``handoff_keys`` or ``offer_keys``), ``action`` right after a
@@ -348,11 +384,14 @@ class FollowUpPolicy(Policy):
         if lookup := looks_up_after_answer(tracker, config):
             probabilities[domain.index_for_action(lookup)] = 1.0
         elif latest in (config["action"], config["order_action"], config["handoff_action"],
-                        config["offer_action"], config["lookup_prompt"]):
+                        config["offer_action"], config["lookup_prompt"],
+                        config["refund_action"]):
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         elif latest == ACTION_LISTEN_NAME:
             if confirms_cancellation(tracker, config):
                 probabilities[domain.index_for_action(config["handoff_action"])] = 1.0
+            elif asks_about_refund(tracker, config):
+                probabilities[domain.index_for_action(config["refund_action"])] = 1.0
             elif follows_up_lookup(tracker, config):
                 probabilities[domain.index_for_action(config["order_action"])] = 1.0
             elif insisted := insisted_key(tracker, config):

@@ -272,8 +272,8 @@ def seeded_database(folder: Path, database_url: str | None = None) -> str:
     ``database_url``, e.g. PostgreSQL), seeded; returns its URL.
 
     Orders: 104522 (shipped, marie.dupont@example.com), 104530 (processing,
-    luc.martin@example.com), and 200000-200049 (shipped, client<i>@example.com, tracking
-    number TRK2000<i>) for the load test.
+    luc.martin@example.com), 104540 (refunded, nina.rossi@example.com) and 200000-200049
+    (shipped, client<i>@example.com, tracking number TRK2000<i>) for the load test.
     """
     database_url = database_url or f"sqlite:///{folder / 'orders.db'}"
     repository = OrderRepository(session_factory(database_url, 3.0))
@@ -281,6 +281,8 @@ def seeded_database(folder: Path, database_url: str | None = None) -> str:
     repository.upsert([
         order_row("104522"),
         order_row("104530", email="luc.martin@example.com", status=OrderStatus.PROCESSING,
+                  carrier=None, tracking_number=None, tracking_url=None, shipped_at=None),
+        order_row("104540", email="nina.rossi@example.com", status=OrderStatus.REFUNDED,
                   carrier=None, tracking_number=None, tracking_url=None, shipped_at=None),
         *(order_row(str(200000 + i), email=f"client{i}@example.com",
                     tracking_number=f"TRK{200000 + i}", tracking_url=None) for i in range(50)),

@@ -210,6 +210,21 @@ def test_a_cancellation_asked_before_the_lookup_is_offered_after_the_status(
     assert any("ne peut donc plus être annulée" in text for text in texts), texts
 
 
+def test_a_refund_question_after_a_refunded_order_gets_a_person_offered(
+        bot: RunningBot) -> None:
+    # QA passes 14 and 16: the return instructions, the out-of-scope reply or "Bonne
+    # journée !" ("ben non il est pas sur mon compte").
+    sender = new_sender("refund-question")
+    texts = bot.texts(sender, "où en est ma commande 104540 ? nina.rossi@example.com")
+    assert any("remboursée" in text for text in texts), texts
+
+    answer = bot.say(sender, "je le reçois quand sur mon compte ?")
+
+    assert offers_a_person(answer), answer
+    assert "Emballez" not in " ".join(m.get("text") or "" for m in answer)
+    accept_the_offer(bot, sender, "oui", "refund")
+
+
 def test_a_problem_the_faq_answer_did_not_solve_gets_a_person_offered(bot: RunningBot) -> None:
     # QA pass 13: "j'ai regardé dans les spams, rien" got the same spam answer again.
     sender = new_sender("still-no-email")

@@ -513,6 +513,8 @@ def test_no_to_the_address_question_hands_over_without_one(text: str, intent: st
     ("non merci finalement", "deny"), ("laisse tomber", "deny"),
     ("non c'est bon, plus besoin", "deny"), ("en fait non, ça ira", "deny"),
     ("pas besoin finalement, j'ai trouvé la réponse", "dont_know"),
+    # QA pass 16: handed over with the support address.
+    ("non en fait c bon", "deny"),
 ])
 def test_taking_the_request_back_cancels_the_handoff(text: str, intent: str) -> None:
     tracker = make_tracker([user(text, intent)])

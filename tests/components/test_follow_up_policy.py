@@ -22,6 +22,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from components.follow_up_policy import (
     FollowUpPolicy,
+    asks_about_refund,
     follow_up_key,
     follows_up_lookup,
     insisted_key,
@@ -36,6 +37,7 @@ actions: [action_answer_follow_up, action_request_human, action_answer_order_fol
 responses:
   utter_faq_unresolved: [{text: "un conseiller ?"}]
   utter_cancel_check_order: [{text: "votre adresse ?"}]
+  utter_order_refund_question: [{text: "un conseiller ?"}]
   utter_faq/worldwide_shipping: [{text: "monde entier"}]
   utter_out_of_scope: [{text: "hors sujet"}]
 """)
@@ -249,6 +251,22 @@ def test_after_any_handoff_the_policy_listens(tmp_path) -> None:
     assert prediction.max_confidence == 1.0
 
 
+def refunded(response: str) -> tuple:
+    """A lookup whose reply was a refunded or cancelled order's status (``response``)."""
+    return (*looked_up()[:-1], BotUttered("statut", metadata={"utter_action": response}),
+            ActionExecuted(ACTION_LISTEN_NAME))
+
+
+def test_a_yes_or_a_message_without_money_after_a_refund_status_is_left_alone() -> None:
+    for latest in (user("oui", "affirm"), user("pourquoi elle a été annulée ?", "out_of_scope"),
+                   user("merci, bonne journée", "goodbye")):
+        events = (*refunded("utter_order_status_cancelled"), latest)
+        assert not asks_about_refund(tracker(*events), CONFIG), latest.text
+    # Not after another status.
+    events = (*refunded("utter_order_status_shipped"), user("et mon argent ?", "out_of_scope"))
+    assert not asks_about_refund(tracker(*events), CONFIG)
+
+
 @pytest.mark.parametrize("events, action", [
     ((*ANSWERED, user("et au Burkina ?", "out_of_scope", ranking=["faq/worldwide_shipping"])),
      "action_answer_follow_up"),
@@ -269,6 +287,16 @@ def test_after_any_handoff_the_policy_listens(tmp_path) -> None:
       ActionExecuted(ACTION_LISTEN_NAME),
       user("oui je veux l'annuler", "faq", key="faq/cancel_order")),
      "action_request_human"),
+    # QA passes 14 and 16: refund questions after a refunded order's status got the return
+    # instructions, the out-of-scope reply or "Bonne journée !".
+    ((*refunded("utter_order_status_refunded"),
+      user("je le recois quand sur mon compte", "out_of_scope")),
+     "utter_order_refund_question"),
+    ((*refunded("utter_order_status_cancelled"),
+      user("et je serai remboursée ?", "faq", key="faq/return_instructions")),
+     "utter_order_refund_question"),
+    ((*refunded("utter_order_status_refunded"),
+      user("ben non il est pas sur mon compte", "deny")), "utter_order_refund_question"),
 ])
 def test_the_policy_predicts_its_action_then_listens(tmp_path, events: tuple,
                                                       action: str) -> None:
