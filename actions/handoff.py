@@ -137,6 +137,10 @@ def handoff_reason(events: list[dict[str, Any]], lookup_failures: float | None) 
         reason = INTENT_REASONS.get(intent_of(users[-2]))
         if reason:
             return reason
+    # The person offered for an answer that did not help (components/follow_up_policy.py),
+    # on a topic with no reason of its own (customs fees, delivery times...).
+    if last_bot_response(events) == "utter_faq_unresolved":
+        return "unresolved"
     if int(lookup_failures or 0) >= MAX_FAILED_LOOKUPS:
         return "verification_failed"
     return "customer_request"

@@ -216,9 +216,10 @@ def _unanswered(message: UserUttered, config: dict[str, Any]) -> bool:
 
 def insisted_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str | None:
     """The FAQ key whose answer the latest message tells did not help, or None: the same key
-    right after its answer, when that answer ends with "contact us" (``handoff_keys``; and
-    ``offer_keys`` for a statement, not a question), or ``still_not_working_intent`` ("ça
-    ne marche toujours pas") right after any FAQ answer. "ok annulez-la svp" after
+    right after its answer, when that answer ends with "contact us" (``handoff_keys``); any
+    key answered among the last ``repeat_lookback`` messages, for a statement (no "?");
+    or ``still_not_working_intent`` ("ça ne marche toujours pas") right after any FAQ
+    answer. "ok annulez-la svp" after
     the cancellation answer (QA pass 10: the same answer again) is a request the bot cannot
     carry out: a person must (orders are processed within 12 hours: FAQ, Commande 9). "j'ai
     regardé dans les spams, rien" after the missing e-mail answer, "il me met code invalide"
@@ -229,21 +230,38 @@ def insisted_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str |
     if exchange is None:
         return None
     previous, turn, latest = exchange
-    key = faq_answer_key(previous)
-    if key is None or not _answered(turn):
-        return None
+    key = faq_answer_key(previous) if _answered(turn) else None
     # "ça ne marche toujours pas" right after any FAQ answer (QA pass 14: another topic, or
     # "Que puis-je faire pour vous ?").
-    if (latest.intent or {}).get("name") == config["still_not_working_intent"]:
+    if key and (latest.intent or {}).get("name") == config["still_not_working_intent"]:
         return key
-    if faq_answer_key(latest) != key:
+    latest_key = faq_answer_key(latest)
+    if latest_key is None:
         return None
-    if key in config["handoff_keys"]:
+    if latest_key == key and key in config["handoff_keys"]:
         return key
     # A question on the same topic asks a detail the answer may hold ("faut-il créer un
     # compte pour l'utiliser ?" after the discount code answer, which says no: QA pass 14),
-    # a statement tells that the answer did not help.
-    return key if key in config["offer_keys"] and "?" not in (latest.text or "") else None
+    # a statement tells that the answer did not help: right after it, or a few messages
+    # later ("mais j'ai été débité hier !!" after the payment answer and the order's
+    # status, "oui j'ai des photos" after the damaged item answer: QA pass 16, the same
+    # answer again).
+    if "?" in (latest.text or "") or latest_key in config["handoff_keys"]:
+        return None
+    return latest_key if latest_key in answered_keys(tracker, config["repeat_lookback"]) else None
+
+
+def answered_keys(tracker: DialogueStateTracker, lookback: int) -> set[str]:
+    """The FAQ keys the bot answered (``utter_faq``) among the ``lookback`` customer
+    messages before the latest one."""
+    events = list(tracker.events)
+    users = [i for i, event in enumerate(events) if isinstance(event, UserUttered)]
+    keys = set()
+    for start, end in list(zip(users, users[1:], strict=False))[-lookback:]:
+        key = faq_answer_key(events[start])
+        if key and _answered(events[start + 1:end]):
+            keys.add(key)
+    return keys
 
 
 def last_exchange(tracker: DialogueStateTracker,
@@ -319,9 +337,8 @@ class FollowUpPolicy(Policy):
                                     "check_order_status", "inform"],
             "offer_action": "utter_faq_unresolved",
             "still_not_working_intent": "still_not_working",
-            "offer_keys": ["faq/parcel_not_received", "faq/no_email", "faq/discount_code",
-                           "faq/checkout_not_responding", "faq/photo_upload",
-                           "faq/payment_pending"],
+            # Customer messages looked back at for the answer a statement repeats.
+            "repeat_lookback": 3,
             # A question about the order whose status was just given shows it again
             # (``follows_up_lookup``).
             "order_action": "action_answer_order_follow_up",
@@ -368,7 +385,7 @@ class FollowUpPolicy(Policy):
         (:func:`asks_about_refund`), ``order_action`` right after a
         question about the order just looked up (:func:`follows_up_lookup`),
         ``handoff_action`` or ``offer_action`` right after a message that insists
-        (:func:`insisted_key`: ``handoff_keys`` or ``offer_keys``), ``action`` right after a
+        (:func:`insisted_key`: ``handoff_keys``, or a statement), ``action`` right after a
         follow-up (:func:`follow_up_key`),
         ``lookup_prompt`` or ``lookup_form`` right after the answer to a cancellation
         question that gave an order number (:func:`looks_up_after_answer`),

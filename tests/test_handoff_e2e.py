@@ -238,6 +238,21 @@ def test_a_problem_the_faq_answer_did_not_solve_gets_a_person_offered(bot: Runni
     accept_the_offer(bot, sender, "oui svp", "unresolved")
 
 
+def test_a_statement_repeating_an_answered_topic_gets_a_person_offered(
+        bot: RunningBot) -> None:
+    # QA pass 16: "j'avais pris la livraison standard" after the customs answer got it again,
+    # word for word.
+    sender = new_sender("customs-again")
+    assert "douane" in " ".join(bot.texts(
+        sender, "Mon colis est bloqué à la douane et on me demande de payer, c'est à vous ?"))
+
+    answer = bot.say(sender, "j'avais pris la livraison standard")
+
+    assert "douane" not in " ".join(m.get("text") or "" for m in answer), answer
+    assert offers_a_person(answer), answer
+    accept_the_offer(bot, sender, "oui", "unresolved")
+
+
 def test_still_not_working_after_an_answer_gets_a_person_offered(bot: RunningBot) -> None:
     # QA pass 14: "toujours pas" after the photo upload answer got the lost parcel answer.
     sender = new_sender("still-broken")

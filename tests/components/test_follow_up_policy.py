@@ -153,8 +153,15 @@ def test_asking_again_about_a_problem_the_answer_did_not_solve_insists() -> None
                 ActionExecuted("utter_faq"), ActionExecuted(ACTION_LISTEN_NAME))
     again = user("j'ai regardé dans les spams, rien", "faq", key="faq/no_email")
     assert insisted_key(tracker(*no_email, again), CONFIG) == "faq/no_email"
-    assert "faq/no_email" in CONFIG["offer_keys"]
     assert "faq/no_email" not in CONFIG["handoff_keys"]
+    # A few messages later too (QA pass 16: "mais j'ai été débité hier !!" after the payment
+    # answer and the order's status), but not after more than ``repeat_lookback``.
+    greeting = (user("bonjour", "greet"), ActionExecuted("utter_greet"),
+                ActionExecuted(ACTION_LISTEN_NAME))
+    assert insisted_key(tracker(*no_email, *greeting, *greeting, again),
+                        CONFIG) == "faq/no_email"
+    assert insisted_key(tracker(*no_email, *greeting, *greeting, *greeting, again),
+                        CONFIG) is None
     # A question on the same topic asks a detail (QA pass 14): the answer, not a person.
     detail = user("il faut un compte pour ça ?", "faq", key="faq/no_email")
     assert insisted_key(tracker(*no_email, detail), CONFIG) is None
