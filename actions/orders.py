@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -446,6 +447,9 @@ def utter_order_status(dispatcher: CollectingDispatcher, order: Order, now: date
 
 #: User messages looked back at for a cancellation question before a lookup.
 CANCELLATION_LOOKBACK = 3
+#: "peut encore être annulée ?", "annulez-la" in a message the NLU read as giving the order
+#: (number and address in the same message: ``inform``, QA pass 16).
+CANCEL_WORD = re.compile(r"\bannul", re.IGNORECASE)
 #: Statuses of orders not shipped yet: a person may still cancel them (FAQ, Commande 9).
 CANCELLABLE = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.PROCESSING})
 
@@ -454,14 +458,17 @@ def asked_to_cancel(events: list[dict[str, Any]]) -> bool:
     """Whether the customer asked to cancel (FAQ topic ``cancel_order``) in one of the last
     :data:`CANCELLATION_LOOKBACK` messages, with no lookup since: "je veux annuler ma
     commande passée ce matin", answered, then "c'est la 104501, martine@..." (QA pass 13:
-    the status came, and the cancellation was forgotten). ``events``: the tracker's events
-    (SDK dicts), ending with the current message."""
+    the status came, and the cancellation was forgotten); or a message naming it
+    (:data:`CANCEL_WORD`: "ma commande 104502 peut encore être annulée ? mon email : ...",
+    read as giving the order, QA pass 16). ``events``: the tracker's events (SDK dicts),
+    ending with the current message."""
     users = 0
     for event in reversed(events):
         if event.get("event") == "action" and event.get("name") in LOOKUP_ACTIONS:
             return False
         if event.get("event") == "user":
-            if faq_key_of(event) == "cancel_order":
+            if faq_key_of(event) == "cancel_order" or CANCEL_WORD.search(
+                    str(event.get("text") or "")):
                 return True
             users += 1
             if users >= CANCELLATION_LOOKBACK:

@@ -33,11 +33,11 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 
 #: Words opening a message that continues the previous question ("et au Burkina ?", "pareil
-#: pour le Maroc ?", "ou en express ?", "oui mais si c'est un cadeau ?": QA pass 15), on the
-#: lower-case text.
+#: pour le Maroc ?", "ou en express ?", "oui mais si c'est un cadeau ?": QA pass 15; Québec's
+#: "pis en express ?": QA pass 16), on the lower-case text.
 FOLLOW_UP_CUE = re.compile(
     r"\s*(?:(?:oui|non|ok)\s*,?\s+)?"
-    r"(?:et|ou|mais|donc|alors|sinon|pareil|idem|même|aussi|c['’]est\s+pareil)\b",
+    r"(?:et|ou|mais|donc|alors|sinon|pareil|idem|même|aussi|pis|puis|c['’]est\s+pareil)\b",
     re.IGNORECASE)
 WORD = re.compile(r"\w+")
 #: Words about a refund's money ("remboursée", "mon compte", "ma carte", "pas été crédité").

@@ -203,6 +203,10 @@ def test_a_cancellation_asked_before_the_lookup_is_offered_after_the_status(
     at_once = bot.texts(new_sender("cancel-at-once"),
                         "je souhaite annuler la commande 104522, mon mail marie.dupont@example.com")
     assert any("ne peut donc plus être annulée" in text for text in at_once), at_once
+    # Asked as a question with both (QA pass 16: read as giving the order, status only).
+    asked = bot.texts(new_sender("cancel-asked"), "Est-ce que ma commande 104522 peut encore "
+                      "être annulée ? Mon email : marie.dupont@example.com")
+    assert any("ne peut donc plus être annulée" in text for text in asked), asked
 
     shipped = new_sender("cancel-shipped")
     bot.texts(shipped, "comment annuler ma commande ?")

@@ -553,6 +553,10 @@ def test_a_cancellation_asked_just_before_the_lookup_is_remembered() -> None:
     assert not asked_to_cancel([cancel_question(),
                                 {"event": "action", "name": "action_check_order_status"}, given])
     assert not asked_to_cancel([cancel_question(), given, given, given])
+    # Named in the message that gives the order (QA pass 16: read as inform).
+    both = {"event": "user", "text": "ma commande 104502 peut encore être annulée ? mon email :"
+            " theodore@example.com", "parse_data": {"intent": {"name": "inform"}}}
+    assert asked_to_cancel([both])
 
 
 @pytest.mark.parametrize(("status", "responses"), [

@@ -73,6 +73,8 @@ def test_a_short_message_ranking_the_answered_topic_first_follows_it_up() -> Non
     # After "et", "pareil"...: the topic may be second or third.
     ("pareil pour le Maroc ?", ["faq/photo_upload", "faq/worldwide_shipping"],
      "faq/worldwide_shipping"),
+    # Québec's "pis" (QA pass 16).
+    ("pis au Maroc ?", ["faq/photo_upload", "faq/worldwide_shipping"], "faq/worldwide_shipping"),
     # Without a cue it must come first.
     ("vous vendez des montres ?", ["faq/bulk_discount", "faq/worldwide_shipping"], None),
     # Longer than an elliptic "et à Paris ?" (any rank): the first three only.
