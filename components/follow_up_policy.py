@@ -142,9 +142,15 @@ def confirms_cancellation(tracker: DialogueStateTracker, config: dict[str, Any])
     if exchange is None:
         return False
     _, turn, latest = exchange
-    offered = any(isinstance(event, BotUttered) and (event.metadata or {}).get(
-        "utter_action") in config["cancel_offer_responses"] for event in turn)
-    return offered and faq_answer_key(latest) in config["handoff_keys"]
+    return (said(turn, config["cancel_offer_responses"])
+            and faq_answer_key(latest) in config["handoff_keys"])
+
+
+def said(turn: list[Any], responses: list[str]) -> bool:
+    """Whether the bot's ``turn`` (events) sent one of ``responses`` (response names, as
+    custom actions send them: the bot message's ``utter_action`` metadata)."""
+    return any(isinstance(event, BotUttered)
+               and (event.metadata or {}).get("utter_action") in responses for event in turn)
 
 
 def asks_about_refund(tracker: DialogueStateTracker, config: dict[str, Any]) -> bool:
@@ -160,8 +166,7 @@ def asks_about_refund(tracker: DialogueStateTracker, config: dict[str, Any]) -> 
     if exchange is None:
         return False
     _, turn, latest = exchange
-    if not any(isinstance(event, BotUttered) and (event.metadata or {}).get(
-            "utter_action") in config["refund_status_responses"] for event in turn):
+    if not said(turn, config["refund_status_responses"]):
         return False
     if (latest.intent or {}).get("name") in config["refund_skip_intents"]:
         return False
