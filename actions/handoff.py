@@ -376,6 +376,12 @@ CANCELLED_SLOT = "handoff_cancelled"
 
 #: Intents of a message that may be a (mistyped) e-mail address.
 EMAIL_ATTEMPT_INTENTS = ("inform", "nlu_fallback")
+#: What an address typed wrong still shows ("marie point dupont chez gmail", "lea.roux
+#: hotmail fr"): an unclear message without any of it ("c'est pour une réclamation", "ça va
+#: me coûter quelque chose ?") is not an attempt (QA pass 17: "adresse non valide").
+EMAIL_LIKE = re.compile(
+    r"@|\w\.\w|\b(?:arobase|at|point|dot|chez|gmail|hotmail|yahoo|outlook|live|orange|free|"
+    r"laposte|icloud|wanadoo|sfr|proton\w*|com|fr|net)\b", re.IGNORECASE)
 
 
 def latest_intent(tracker: Tracker) -> str:
@@ -383,15 +389,46 @@ def latest_intent(tracker: Tracker) -> str:
     return str(((tracker.latest_message or {}).get("intent") or {}).get("name") or "")
 
 
+class ActionGiveSupportContact(Action):
+    """Gives the support address (``SUPPORT_EMAIL``: :class:`actions.config.Settings`) to a
+    customer who asks where to write (intent ``ask_contact``: "c'est quoi votre adresse
+    mail ?", "j'envoie les photos à quelle adresse ?"). No FAQ answer names it; the FAQ says
+    to write to the support team by e-mail with the order number (FAQ, Commande 8, Échange
+    2). Out of any form the reply also offers a person (``utter_support_contact``); during a
+    form, which then asks its question again, it does not (``utter_support_contact_in_form``).
+    QA pass 17: six customers got the spam-filter answer or "via notre page Contact".
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self._settings = settings
+
+    def name(self) -> str:
+        return "action_give_support_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        settings = self._settings or load_settings()
+        in_form = bool((tracker.active_loop or {}).get("name"))
+        dispatcher.utter_message(
+            response="utter_support_contact_in_form" if in_form else "utter_support_contact",
+            support_email=settings.support_email)
+        return []
+
+
 def is_email_attempt(tracker: Tracker, answer: Any = None) -> bool:
     """Whether the latest message (``answer``: the slot value taken from it) may be an
-    attempt at an e-mail address: it holds an ``@``, or its intent is ``inform`` /
-    ``nlu_fallback`` (``marie point dupont``) or unknown."""
+    attempt at an e-mail address: it holds an ``@``, or its intent is ``inform``, or it is
+    unclear (``nlu_fallback``, or no intent) and looks like an address (:data:`EMAIL_LIKE`:
+    ``marie point dupont chez gmail``)."""
     message = tracker.latest_message or {}
-    if "@" in f"{message.get('text') or ''} {answer or ''}":
+    text = f"{message.get('text') or ''} {answer or ''}"
+    if "@" in text:
         return True
     intent = latest_intent(tracker)
-    return intent in EMAIL_ATTEMPT_INTENTS or not intent
+    if intent == EMAIL_ATTEMPT_INTENTS[0]:
+        return True
+    return (intent in EMAIL_ATTEMPT_INTENTS or not intent) and bool(EMAIL_LIKE.search(text))
 
 
 class ValidateHandoffForm(FormValidationAction):

@@ -128,6 +128,22 @@ def test_after_three_invalid_addresses_the_support_email_is_given(
     assert handoff_of(closed_bot, sender).customer_email is None
 
 
+def test_asking_where_to_write_gets_the_support_address(closed_bot: RunningBot) -> None:
+    # QA pass 17: the spam-filter answer, "via notre page Contact", or "adresse non valide"
+    # while the handoff form waited for the customer's address.
+    replies = closed_bot.texts(new_sender("contact"), "c'est quoi votre adresse email ?")
+    assert any("support@example.com" in text for text in replies), replies
+
+    sender = new_sender("contact-in-form")
+    closed_bot.texts(sender, "je veux parler à un conseiller")
+    replies = closed_bot.texts(sender, "je vous envoie les photos à quelle adresse ?")
+    assert any("support@example.com" in text for text in replies), replies
+    assert not any("ne semble pas valide" in text for text in replies), replies
+    # The form goes on: an address now completes the handoff.
+    closed_bot.texts(sender, "lea.roux@example.com")
+    assert handoff_of(closed_bot, sender).customer_email == "lea.roux@example.com"
+
+
 def test_a_yes_to_the_offered_person_gets_only_the_handoff_reply(
         closed_bot: RunningBot) -> None:
     # QA pass 12: with the address known (a verified order), the closed-hours handoff

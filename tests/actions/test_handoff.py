@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from actions.config import Settings
 from actions.db import session_factory
 from actions.handoff import (
+    ActionGiveSupportContact,
     ActionRequestHuman,
     ValidateHandoffForm,
     handoff_reason,
@@ -345,12 +346,35 @@ def test_the_handoff_form_gives_up_after_three_invalid_addresses() -> None:
     dispatcher = CollectingDispatcher()
     assert form.validate_customer_email(" Lea@Example.FR ", dispatcher, make_tracker([]), {}) \
         == {"customer_email": "lea@example.fr"}
-    result = form.validate_customer_email("pas d'adresse", dispatcher, make_tracker([]), {})
+    result = form.validate_customer_email("lea chez gmail", dispatcher, make_tracker([]), {})
     assert result == {"customer_email": None, "handoff_email_attempts": 1}
     assert dispatcher.messages[-1]["response"] == "utter_invalid_customer_email"
-    result = form.validate_customer_email("toujours pas", dispatcher,
+    result = form.validate_customer_email("lea point roux", dispatcher,
                                           make_tracker([], handoff_email_attempts=2), {})
     assert result["requested_slot"] is None
+
+
+async def test_the_support_address_is_given_with_a_person_offered_out_of_a_form(
+        domain_responses: dict) -> None:
+    # QA pass 17: "c'est quoi votre adresse email ?" got the spam-filter answer.
+    action = ActionGiveSupportContact(Settings(support_email="sav@example.com"))
+    tracker = make_tracker([user("c'est quoi votre adresse email ?", "ask_contact")])
+    messages, events = await run_action(action, tracker)
+    assert [m["response"] for m in messages] == ["utter_support_contact"]
+    assert "sav@example.com" in render(domain_responses, messages[0])
+    assert domain_responses["utter_support_contact"][0]["buttons"][0]["payload"] == \
+        "/request_human"
+    assert events == []
+
+
+async def test_during_a_form_the_support_address_comes_without_an_offer(
+        domain_responses: dict) -> None:
+    action = ActionGiveSupportContact(Settings(support_email="sav@example.com"))
+    tracker = make_tracker([user("vous avez un mail ?", "ask_contact")])
+    tracker.active_loop = {"name": "handoff_form"}
+    messages, _ = await run_action(action, tracker)
+    assert [m["response"] for m in messages] == ["utter_support_contact_in_form"]
+    assert "sav@example.com" in render(domain_responses, messages[0])
 
 
 # ------------------------------------------------------------------ helpdesk webhook
@@ -553,6 +577,17 @@ def test_a_mistyped_address_is_counted(text: str, intent: str) -> None:
     result = ValidateHandoffForm().validate_customer_email(text, CollectingDispatcher(),
                                                            tracker, {})
     assert result == {"customer_email": None, "handoff_email_attempts": 1}
+
+
+@pytest.mark.parametrize("text", ["c'est pour une réclamation", "ça va me coûter quelque chose ?",
+                                  "dites-moi juste si elle est partie"])
+def test_an_unclear_message_that_is_no_address_is_not_counted(text: str) -> None:
+    # QA pass 17: each got "Cette adresse e-mail ne semble pas valide".
+    tracker = make_tracker([user(text, "nlu_fallback")])
+    dispatcher = CollectingDispatcher()
+    result = ValidateHandoffForm().validate_customer_email(text, dispatcher, tracker, {})
+    assert result == {"customer_email": None}
+    assert dispatcher.messages == []
 
 
 async def test_after_the_last_invalid_address_the_customer_gets_the_support_email(
