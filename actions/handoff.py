@@ -84,7 +84,9 @@ FAQ_REASONS = {"parcel_not_received": "parcel_lost", "return_fees": "damaged_ite
                "payment_pending": "unresolved"}
 #: Bot responses that offer a person for a reason, and that reason.
 RESPONSE_REASONS = {"utter_order_cancel_possible": "cancellation",
-                    "utter_order_refund_question": "refund"}
+                    "utter_order_refund_question": "refund",
+                    "utter_order_change_possible": "order_change",
+                    "utter_order_change_shipped": "order_change"}
 #: Invalid e-mail answers before the handoff form stops asking.
 MAX_EMAIL_ATTEMPTS = 3
 SUMMARY_QUOTE_CHARS = 160

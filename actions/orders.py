@@ -10,6 +10,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -21,7 +22,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.config import load_settings
-from actions.faq import faq_key_of, question_keys, utter_answers
+from actions.faq import faq_key_of, intent_of, question_keys, utter_answers
 from actions.lookup_limit import OrderLookupLimit
 from actions.models import Order, OrderStatus
 from actions.offers import takes_back
@@ -378,6 +379,8 @@ class ActionCheckOrderStatus(Action):
         utter_order_status(dispatcher, order, now=datetime.now(timezone.utc).replace(tzinfo=None))
         if asked_to_cancel(tracker.events):
             utter_cancellation(dispatcher, order)
+        elif asked_to_change(tracker.events):
+            utter_change(dispatcher, order)
         return [*reset, SlotSet(VERIFIED_ORDER_SLOT, {"order_number": order.order_number,
                                                       "email": order.email})]
 
@@ -454,26 +457,41 @@ CANCEL_WORD = re.compile(r"\bannul", re.IGNORECASE)
 CANCELLABLE = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.PROCESSING})
 
 
-def asked_to_cancel(events: list[dict[str, Any]]) -> bool:
-    """Whether the customer asked to cancel (FAQ topic ``cancel_order``) in one of the last
-    :data:`CANCELLATION_LOOKBACK` messages, with no lookup since: "je veux annuler ma
-    commande passée ce matin", answered, then "c'est la 104501, martine@..." (QA pass 13:
-    the status came, and the cancellation was forgotten); or a message naming it
-    (:data:`CANCEL_WORD`: "ma commande 104502 peut encore être annulée ? mon email : ...",
-    read as giving the order, QA pass 16). ``events``: the tracker's events (SDK dicts),
-    ending with the current message."""
+def asked_before_lookup(events: list[dict[str, Any]],
+                        asked: Callable[[dict[str, Any]], bool]) -> bool:
+    """Whether one of the customer's last :data:`CANCELLATION_LOOKBACK` messages (``user``
+    events) is ``asked``, with no lookup since. ``events``: the tracker's events (SDK
+    dicts), ending with the current message."""
     users = 0
     for event in reversed(events):
         if event.get("event") == "action" and event.get("name") in LOOKUP_ACTIONS:
             return False
         if event.get("event") == "user":
-            if faq_key_of(event) == "cancel_order" or CANCEL_WORD.search(
-                    str(event.get("text") or "")):
+            if asked(event):
                 return True
             users += 1
             if users >= CANCELLATION_LOOKBACK:
                 return False
     return False
+
+
+def asked_to_cancel(events: list[dict[str, Any]]) -> bool:
+    """Whether the customer asked to cancel (FAQ topic ``cancel_order``) just before the
+    lookup (:func:`asked_before_lookup`): "je veux annuler ma commande passée ce matin",
+    answered, then "c'est la 104501, martine@..." (QA pass 13: the status came, and the
+    cancellation was forgotten); or a message naming it (:data:`CANCEL_WORD`: "ma commande
+    104502 peut encore être annulée ? mon email : ...", read as giving the order, QA pass
+    16)."""
+    return asked_before_lookup(events, lambda event: faq_key_of(event) == "cancel_order" or bool(
+        CANCEL_WORD.search(str(event.get("text") or ""))))
+
+
+def asked_to_change(events: list[dict[str, Any]]) -> bool:
+    """Whether the customer asked to change the order (intent ``change_order``: address,
+    item, photo) just before the lookup (:func:`asked_before_lookup`). QA pass 17: "je veux
+    changer l'adresse de ma commande 104501", then the address: the status alone, the change
+    forgotten."""
+    return asked_before_lookup(events, lambda event: intent_of(event) == "change_order")
 
 
 def utter_cancellation(dispatcher: CollectingDispatcher, order: Order) -> None:
@@ -488,6 +506,18 @@ def utter_cancellation(dispatcher: CollectingDispatcher, order: Order) -> None:
         dispatcher.utter_message(response="utter_order_cancel_too_late_delivered")
     elif order.status == OrderStatus.SHIPPED:
         dispatcher.utter_message(response="utter_order_cancel_too_late")
+
+
+def utter_change(dispatcher: CollectingDispatcher, order: Order) -> None:
+    """After the status of an order the customer wants to change: not shipped yet, a person
+    can still change it if contacted quickly (``utter_order_change_possible``: orders are
+    processed within 12 hours, FAQ Commande 9); shipped or delivered, a person says what is
+    still possible (``utter_order_change_shipped``; the FAQ says nothing about changes after
+    shipping). Both offer a person. A cancelled or refunded order's status says it all."""
+    if order.status in CANCELLABLE:
+        dispatcher.utter_message(response="utter_order_change_possible")
+    elif order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        dispatcher.utter_message(response="utter_order_change_shipped")
 
 
 class ActionResetOrderSlots(Action):

@@ -229,6 +229,17 @@ def test_a_refund_question_after_a_refunded_order_gets_a_person_offered(
     accept_the_offer(bot, sender, "oui", "refund")
 
 
+def test_a_change_asked_before_the_lookup_is_offered_after_the_status(
+        bot: RunningBot) -> None:
+    # QA pass 17: the status came, and the change of address was forgotten.
+    sender = new_sender("change-lookup")
+    bot.texts(sender, "je voudrais changer l'adresse de livraison de ma commande 104530")
+    texts = bot.texts(sender, "luc.martin@example.com")
+    assert any("104530" in text and "traitement" in text for text in texts), texts
+    assert any("Vous souhaitez la modifier" in text for text in texts), texts
+    accept_the_offer(bot, sender, "oui", "order_change")
+
+
 def test_a_problem_the_faq_answer_did_not_solve_gets_a_person_offered(bot: RunningBot) -> None:
     # QA pass 13: "j'ai regardé dans les spams, rien" got the same spam answer again.
     sender = new_sender("still-no-email")

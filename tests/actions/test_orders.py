@@ -26,9 +26,11 @@ from actions.orders import (
     ActionResetOrderSlots,
     ValidateOrderStatusForm,
     asked_to_cancel,
+    asked_to_change,
     delivery_window,
     french_date,
     utter_cancellation,
+    utter_change,
     utter_order_status,
 )
 
@@ -571,4 +573,32 @@ def test_an_order_to_cancel_is_said_cancellable_or_too_late(status, responses,
                                                             make_order_row) -> None:
     dispatcher = CollectingDispatcher()
     utter_cancellation(dispatcher, Order(**make_order_row(status=status)))
+    assert [m["response"] for m in dispatcher.messages] == responses
+
+
+def test_a_change_asked_just_before_the_lookup_is_remembered() -> None:
+    # QA pass 17: "je veux changer l'adresse de ma commande 104501", then the address: the
+    # status alone.
+    change = {"event": "user", "text": "je veux changer l'adresse de livraison",
+              "parse_data": {"intent": {"name": "change_order"}}}
+    given = {"event": "user", "text": "martine@example.com",
+             "parse_data": {"intent": {"name": "inform"}}}
+    assert asked_to_change([change, {"event": "bot"}, given])
+    assert not asked_to_change([given])
+    assert not asked_to_change([change,
+                                {"event": "action", "name": "action_check_order_status"}, given])
+
+
+@pytest.mark.parametrize(("status", "responses"), [
+    (OrderStatus.PROCESSING, ["utter_order_change_possible"]),
+    (OrderStatus.PENDING_PAYMENT, ["utter_order_change_possible"]),
+    (OrderStatus.SHIPPED, ["utter_order_change_shipped"]),
+    (OrderStatus.DELIVERED, ["utter_order_change_shipped"]),
+    (OrderStatus.CANCELLED, []),
+    (OrderStatus.REFUNDED, []),
+])
+def test_an_order_to_change_gets_a_person_offered_for_it(status, responses,
+                                                        make_order_row) -> None:
+    dispatcher = CollectingDispatcher()
+    utter_change(dispatcher, Order(**make_order_row(status=status)))
     assert [m["response"] for m in dispatcher.messages] == responses
