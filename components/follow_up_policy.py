@@ -72,7 +72,10 @@ def follow_up_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str 
     vendez des montres ?" after it -> None (other keys first, no cue). An elliptic message
     (the cue and at most ``max_elliptic_words`` words: "et pour la Suisse ?") may also be one
     of ``elliptic_intents`` (a product question, QA pass 16), and K may be anywhere in its
-    ranking.
+    ranking. A short product question without the cue (at most
+    ``max_product_follow_up_words`` words: "c'est gratuit ?" after the return answer, QA
+    pass 17) follows it up when K is among the first ``cue_ranks``; "et vos bagues sont en
+    or ?" ranks it fifth, "Et le paiement à la livraison c'est possible ?" is longer.
     """
     exchange = last_exchange(tracker)
     if exchange is None:
@@ -80,9 +83,11 @@ def follow_up_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str 
     previous, turn, latest = exchange
     text = latest.text or ""
     words = len(WORD.findall(text))
-    elliptic = bool(FOLLOW_UP_CUE.match(text)) and words <= config["max_elliptic_words"]
-    if not (_unanswered(latest, config) or (
-            elliptic and (latest.intent or {}).get("name") in config["elliptic_intents"])):
+    cue = bool(FOLLOW_UP_CUE.match(text))
+    elliptic = cue and words <= config["max_elliptic_words"]
+    short_product = ((latest.intent or {}).get("name") in config["elliptic_intents"]
+                     and words <= config["max_product_follow_up_words"])
+    if not (_unanswered(latest, config) or short_product):
         return None
     if words > config["max_words"]:
         return None
@@ -91,7 +96,12 @@ def follow_up_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str 
         return None
     keys = ranked_keys(latest)
     # "et pour la Suisse ?" alone says little: its ranking is noise (delivery time sixth).
-    ranks = len(keys) if elliptic else config["cue_ranks"] if FOLLOW_UP_CUE.match(text) else 1
+    if elliptic:
+        ranks = len(keys)
+    elif cue or short_product:
+        ranks = config["cue_ranks"]
+    else:
+        ranks = 1
     return key if key in keys[:ranks] else None
 
 
@@ -322,6 +332,7 @@ class FollowUpPolicy(Policy):
             # ("je n'ai pas d'information", QA pass 16): too short to be a question of its own.
             "max_elliptic_words": 4,
             "elliptic_intents": ["product_question"],
+            "max_product_follow_up_words": 6,
             # The same topic asked again right after its answer (``insisted_key``): a
             # cancellation hands over; a problem the answer did not solve gets a person
             # offered (not a handoff: "et s'il n'arrive pas le 8 décembre ?" after the lost

@@ -125,6 +125,11 @@ FOLLOW_UP_LINE = ("Si votre question porte toujours sur le sujet « {} », voici
     # QA pass 16: read alone, a product question ("je n'ai pas d'information").
     ("slt, c koi les delais de livraison pr la belgique", "et pour la Suisse ?",
      "Délais de livraison", "8 à 13"),
+    # QA pass 17: short product questions, "je n'ai pas d'information".
+    ("Y a-t-il des frais de douane si je commande depuis le Canada ?",
+     "et si je prends l'express ?", "Frais de douane", "livraison express"),
+    ("Bonjour, je voudrais échanger une bague, la taille ne va pas", "c'est gratuit ?",
+     "Échange et retour", "raisons personnelles"),
 ])
 def test_a_short_follow_up_to_an_faq_answer_gets_that_answer_again(
         bot, question: str, follow_up: str, topic: str, fact: str) -> None:

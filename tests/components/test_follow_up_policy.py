@@ -246,6 +246,16 @@ def test_an_elliptic_follow_up_read_as_a_product_question_follows_the_answer_up(
     assert follow_up_key(tracker(*ANSWERED, unranked), CONFIG) is None
 
 
+def test_a_short_product_question_follows_up_when_the_topic_ranks_high() -> None:
+    # QA pass 17: "c'est gratuit ?" after the return answer got "je n'ai pas d'information".
+    free = user("c'est gratuit ?", "product_question",
+                ranking=["faq/return_fees", "faq/bulk_discount", "faq/worldwide_shipping"])
+    assert follow_up_key(tracker(*ANSWERED, free), CONFIG) == "faq/worldwide_shipping"
+    gold = user("vos bagues sont en or ?", "product_question",
+                ranking=["faq/a", "faq/b", "faq/c", "faq/worldwide_shipping"])
+    assert follow_up_key(tracker(*ANSWERED, gold), CONFIG) is None
+
+
 def test_after_any_handoff_the_policy_listens(tmp_path) -> None:
     # QA pass 12: a "oui" to the offered person, outside support hours (no pause), was
     # followed by the request to rephrase.
