@@ -47,7 +47,7 @@ from actions.models import Handoff
 from actions.offers import last_bot_turn, takes_back
 from actions.order_numbers import normalize_email
 from actions.orders import MAX_FAILED_LOOKUPS, first_text, verified_pair
-from actions.support_hours import SupportHours, french_day
+from actions.support_hours import SupportHours, describe, french_day
 
 logger = logging.getLogger(__name__)
 
@@ -392,9 +392,11 @@ def latest_intent(tracker: Tracker) -> str:
 
 
 class ActionGiveSupportContact(Action):
-    """Gives the support address (``SUPPORT_EMAIL``: :class:`actions.config.Settings`) to a
-    customer who asks where to write (intent ``ask_contact``: "c'est quoi votre adresse
-    mail ?", "j'envoie les photos à quelle adresse ?"). No FAQ answer names it; the FAQ says
+    """Gives the support address (``SUPPORT_EMAIL``: :class:`actions.config.Settings`) and
+    the team's hours (``SUPPORT_DAYS``, ``SUPPORT_HOURS``: :func:`describe`) to a customer
+    who asks where or when to write (intent ``ask_contact``: "c'est quoi votre adresse
+    mail ?", "j'envoie les photos à quelle adresse ?", "le service client répond à quelle
+    heure ?"). No FAQ answer names it; the FAQ says
     to write to the support team by e-mail with the order number (FAQ, Commande 8, Échange
     2). Out of any form the reply also offers a person (``utter_support_contact``); during a
     form, which then asks its question again, it does not (``utter_support_contact_in_form``).
@@ -412,9 +414,14 @@ class ActionGiveSupportContact(Action):
     ) -> list[EventType]:
         settings = self._settings or load_settings()
         in_form = bool((tracker.active_loop or {}).get("name"))
+        try:
+            hours = describe(SupportHours.from_settings(settings))
+        except ValueError:  # a configuration error: the address alone is still right
+            logger.exception("support hours: bad configuration")
+            hours = "aux heures d'ouverture du service client"
         dispatcher.utter_message(
             response="utter_support_contact_in_form" if in_form else "utter_support_contact",
-            support_email=settings.support_email)
+            support_email=settings.support_email, support_hours=hours)
         return []
 
 

@@ -154,3 +154,32 @@ def french_day(day: date, today: date | None = None) -> str:
     if today is not None and day == today + timedelta(days=1):
         return f"demain, {text}"
     return text
+
+
+FRENCH_DAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def _french_time(moment: time | None) -> str:
+    """09:00 -> "9 h", 17:30 -> "17 h 30", None (midnight) -> "minuit"."""
+    if moment is None:
+        return "minuit"
+    return f"{moment.hour} h" + (f" {moment.minute:02d}" if moment.minute else "")
+
+
+def describe(hours: SupportHours) -> str:
+    """The support team's hours in French, for a customer: "du lundi au vendredi, de 9 h à
+    18 h (heure de Paris)"; "le lundi, le mercredi et le samedi, ..."; "tous les jours, 24 h
+    sur 24". Public holidays are not listed (the ``holidays`` package knows them)."""
+    days = sorted(hours.days)
+    if len(days) == 7:
+        when = "tous les jours"
+    elif days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
+        when = f"du {FRENCH_DAY_NAMES[days[0]]} au {FRENCH_DAY_NAMES[days[-1]]}"
+    else:
+        names = [f"le {FRENCH_DAY_NAMES[day]}" for day in days]
+        when = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
+    if hours.opens == time(0, 0) and hours.closes is None:
+        return f"{when}, 24 h sur 24"
+    city = str(hours.tz.key).split("/")[-1].replace("_", " ")
+    return (f"{when}, de {_french_time(hours.opens)} à {_french_time(hours.closes)} "
+            f"(heure de {city})")

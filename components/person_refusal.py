@@ -7,7 +7,9 @@ leaves the customer without an answer. :class:`PersonRefusalGuard` runs after th
 classifier: when a message refuses a person (:func:`refuses_person`) and the classifier
 chose ``request_human``, it takes the classifier's next intent when that one is confident
 (the question asked with the refusal, or a plain "no"), else the refusal intent
-(``refuse_human``: the bot says it stays and asks for the question).
+(``refuse_human``: the bot says it stays and asks for the question). When the classifier
+chose another intent, ``request_human`` still leaves the ranking of a refusal, so that a
+close second does not make the FallbackClassifier call the message ambiguous.
 """
 
 from __future__ import annotations
@@ -94,18 +96,29 @@ class PersonRefusalGuard(GraphComponent):
         return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Relabel the refusals; other messages pass unchanged."""
+        """Relabel the refusals (or take ``request_intent`` out of their ranking); other
+        messages pass unchanged."""
         request = self._config["request_intent"]
         for message in messages:
             intent = message.get(INTENT) or {}
-            if intent.get("name") != request or not refuses_person(message.get(TEXT) or ""):
-                continue
             ranking = message.get(INTENT_RANKING) or []
+            if not any(entry.get("name") == request for entry in ranking) or not (
+                    refuses_person(message.get(TEXT) or "")):
+                continue
             others = [entry for entry in ranking if entry.get("name") != request]
             mass = sum(entry.get("confidence", 0.0) for entry in others)
             share = others[0].get("confidence", 0.0) if others else 0.0
             others = [{**entry, "confidence": entry.get("confidence", 0.0) / mass}
                       for entry in others] if mass > 0 else others
+            if intent.get("name") != request:
+                # A person refused but ranked second: out of the ranking too, or it makes
+                # the question look ambiguous to the FallbackClassifier (a 0.50 / 0.49 tie
+                # asked "je veux pas parler à un conseiller, juste savoir les délais" to
+                # rephrase).
+                if others:
+                    message.set(INTENT, others[0], add_to_output=True)
+                    message.set(INTENT_RANKING, others, add_to_output=True)
+                continue
             if (others and share >= self._config["min_share"]
                     and others[0]["confidence"] >= self._config["min_confidence"]):
                 message.set(INTENT, others[0], add_to_output=True)

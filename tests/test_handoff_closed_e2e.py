@@ -133,6 +133,9 @@ def test_asking_where_to_write_gets_the_support_address(closed_bot: RunningBot) 
     # while the handoff form waited for the customer's address.
     replies = closed_bot.texts(new_sender("contact"), "c'est quoi votre adresse email ?")
     assert any("support@example.com" in text for text in replies), replies
+    # When it answers (QA passes 16 and 17: the handoff started, or the delivery times).
+    replies = closed_bot.texts(new_sender("hours"), "Le service client répond à quelle heure ?")
+    assert any("L'équipe répond" in text and " h " in text for text in replies), replies
 
     sender = new_sender("contact-in-form")
     closed_bot.texts(sender, "je veux parler à un conseiller")

@@ -67,7 +67,8 @@ QA_MESSAGES = [
     ("je veux pas parler à un conseiller, juste savoir les délais", "faq/delivery_time"),
     ("je veux surtout pas annuler, je veux juste savoir quand elle sera expédiée",
      "faq/delivery_time"),
-    ("c'est quoi votre adresse mail pour vous écrire ?", "request_human"),
+    # The support address itself since QA pass 17 (intent ask_contact).
+    ("c'est quoi votre adresse mail pour vous écrire ?", "ask_contact"),
     ("mon charm Pandora a noirci, vous pouvez me l'échanger ?", "out_of_scope"),
     ("j'ai acheté une bague chez Histoire d'Or, je peux la retourner chez vous ?",
      "out_of_scope"),

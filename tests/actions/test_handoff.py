@@ -32,7 +32,13 @@ from actions.handoff_repository import (
 )
 from actions.helpdesk import HelpdeskWebhook, deliver_pending
 from actions.models import HandoffStatus, WebhookState
-from actions.support_hours import SupportHours, french_day, parse_days, parse_hours
+from actions.support_hours import (
+    SupportHours,
+    describe,
+    french_day,
+    parse_days,
+    parse_hours,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 #: Monday 30 November 2026, 10:00 in Paris: the team is at work.
@@ -361,7 +367,8 @@ async def test_the_support_address_is_given_with_a_person_offered_out_of_a_form(
     tracker = make_tracker([user("c'est quoi votre adresse email ?", "ask_contact")])
     messages, events = await run_action(action, tracker)
     assert [m["response"] for m in messages] == ["utter_support_contact"]
-    assert "sav@example.com" in render(domain_responses, messages[0])
+    text = render(domain_responses, messages[0])
+    assert "sav@example.com" in text and "du lundi au vendredi, de 9 h à 18 h" in text
     assert domain_responses["utter_support_contact"][0]["buttons"][0]["payload"] == \
         "/request_human"
     assert events == []
@@ -375,6 +382,19 @@ async def test_during_a_form_the_support_address_comes_without_an_offer(
     messages, _ = await run_action(action, tracker)
     assert [m["response"] for m in messages] == ["utter_support_contact_in_form"]
     assert "sav@example.com" in render(domain_responses, messages[0])
+
+
+@pytest.mark.parametrize(("days", "hours", "expected"), [
+    ("mon-fri", "09:00-18:00", "du lundi au vendredi, de 9 h à 18 h (heure de Paris)"),
+    ("mon,wed,sat", "08:30-24:00",
+     "le lundi, le mercredi et le samedi, de 8 h 30 à minuit (heure de Paris)"),
+    ("mon-sun", "00:00-24:00", "tous les jours, 24 h sur 24"),
+    ("sat", "10:00-12:00", "le samedi, de 10 h à 12 h (heure de Paris)"),
+])
+def test_the_support_hours_are_described_in_french(days: str, hours: str,
+                                                   expected: str) -> None:
+    settings = Settings(support_days=days, support_hours=hours)
+    assert describe(SupportHours.from_settings(settings)) == expected
 
 
 # ------------------------------------------------------------------ helpdesk webhook

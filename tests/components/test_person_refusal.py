@@ -56,6 +56,17 @@ def test_a_refusal_with_a_question_gets_the_question_intent() -> None:
     assert [e["name"] for e in message.get("intent_ranking")] == ["faq", "deny"]
 
 
+def test_a_refused_person_ranked_second_leaves_the_ranking() -> None:
+    # After new training data the question led the request by 0.01 and the
+    # FallbackClassifier's ambiguity threshold asked to rephrase.
+    [message] = guard().process([parsed(
+        "je veux pas parler à un conseiller, juste savoir les délais",
+        ("faq", 0.50), ("request_human", 0.49), ("deny", 0.01))])
+    assert message.get("intent")["name"] == "faq"
+    assert message.get("intent")["confidence"] == pytest.approx(0.98, abs=0.01)
+    assert [e["name"] for e in message.get("intent_ranking")] == ["faq", "deny"]
+
+
 def test_a_bare_refusal_gets_the_refusal_intent() -> None:
     [message] = guard().process([parsed("je veux pas parler à un conseiller",
                                          ("request_human", 0.98), ("faq", 0.01),
