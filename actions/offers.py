@@ -34,6 +34,9 @@ WORD = re.compile(r"[^\W\d_]+")
 CHANGE_OF_MIND = re.compile(
     r"\b(?:finalement|laisse[zr]?\s+tomber|oublie[zr]?|plus\s+besoin|c['’]est\s+bon|"
     r"annule[rz]?|tant\s+pis|ça\s+ira|ca\s+ira|en\s+fait\s+non|c\s+bon)\b", re.IGNORECASE)
+#: A "non" that closes the conversation: "non merci, ce sera tout", "non bonne journée".
+CLOSING = re.compile(r"\b(?:merci|bonne\s+(?:journ[ée]e|soir[ée]e)|au\s+revoir|"
+                     r"(?:ce|ça|ca)\s+sera\s+tout|c['’]est\s+tout)\b", re.IGNORECASE)
 #: "s'il vous plaît", "s'il te plait", "si vous plait" (accents already stripped).
 PLEASE = re.compile(r"\bs\W*il\s+(?:vous|te)\s+pla[iî]t\b|\bsi\s+vous\s+plait\b")
 
@@ -172,7 +175,12 @@ class ActionAnswerDeny(Action):
 
     After FAQ topic buttons (a clarification, or the second question of two), "non" means
     "not this topic": the bot asks the customer to rephrase (``utter_faq_not_this_topic``)
-    rather than saying goodbye (QA pass 4). Otherwise ``utter_deny_ok``.
+    rather than saying goodbye (QA pass 4). A longer "non" that takes nothing back ("mais non
+    je l'ai pas reçu !!" after a delivered status, "ben non il est pas sur mon compte")
+    contradicts the bot rather than closing the conversation (no :data:`CLOSING` words:
+    "non merci, ce sera tout" still closes it): the bot asks for details
+    with a person offered (``utter_deny_details``; QA passes 16 and 18 got "Bonne
+    journée !"). Otherwise ``utter_deny_ok``.
     """
 
     def name(self) -> str:
@@ -183,8 +191,12 @@ class ActionAnswerDeny(Action):
     ) -> list[EventType]:
         offered = [payload_intent(str(button.get("payload") or ""))[0]
                    for button in offered_buttons(tracker.events)]
+        text = str(tracker.latest_message.get("text") or "")
         if CHOOSE_FAQ_INTENT in offered:
             dispatcher.utter_message(response="utter_faq_not_this_topic")
+        elif (len(WORD.findall(text)) > MAX_ACCEPTANCE_WORDS and not takes_back(text)
+              and not CLOSING.search(text)):
+            dispatcher.utter_message(response="utter_deny_details")
         else:
             dispatcher.utter_message(response="utter_deny_ok")
         return []

@@ -123,6 +123,19 @@ def test_no_to_anything_else_closes_politely() -> None:
         assert [m["response"] for m in messages] == ["utter_deny_ok"]
 
 
+def test_a_longer_no_that_contradicts_the_bot_asks_for_details() -> None:
+    # QA passes 16 and 18: "Bonne journée !" to a customer whose parcel never came.
+    status = bot("Votre commande a été livrée le 9 novembre.", HUMAN_BUTTON)
+    for text in ("mais non je l'ai pas reçu !!", "ben non il est pas sur mon compte"):
+        messages, _ = answer([user("104503"), status, user(text)], ActionAnswerDeny)
+        assert [m["response"] for m in messages] == ["utter_deny_details"], text
+    # Taking something back is still a plain no.
+    for text in ("non merci c'est bon finalement", "non merci ce sera tout pour aujourd'hui",
+                 "non pas du tout, bonne journée à vous"):
+        messages, _ = answer([user("104503"), status, user(text)], ActionAnswerDeny)
+        assert [m["response"] for m in messages] == ["utter_deny_ok"], text
+
+
 def test_ok_accepts_a_person_offered_as_a_question() -> None:
     # QA pass 15: "ok" to "Voulez-vous que je vous mette en relation ?" was a no.
     asked = [user("toujours pas"),
