@@ -376,8 +376,6 @@ NO_ADDRESS = re.compile(
 #: Slot the handoff form's validator sets when the customer takes the request back.
 CANCELLED_SLOT = "handoff_cancelled"
 
-#: Intents of a message that may be a (mistyped) e-mail address.
-EMAIL_ATTEMPT_INTENTS = ("inform", "nlu_fallback")
 #: What an address typed wrong still shows ("marie point dupont chez gmail", "lea.roux
 #: hotmail fr"): an unclear message without any of it ("c'est pour une réclamation", "ça va
 #: me coûter quelque chose ?") is not an attempt (QA pass 17: "adresse non valide").
@@ -435,9 +433,9 @@ def is_email_attempt(tracker: Tracker, answer: Any = None) -> bool:
     if "@" in text:
         return True
     intent = latest_intent(tracker)
-    if intent == EMAIL_ATTEMPT_INTENTS[0]:
+    if intent == "inform":
         return True
-    return (intent in EMAIL_ATTEMPT_INTENTS or not intent) and bool(EMAIL_LIKE.search(text))
+    return intent in ("nlu_fallback", "") and bool(EMAIL_LIKE.search(text))
 
 
 class ValidateHandoffForm(FormValidationAction):

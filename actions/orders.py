@@ -448,8 +448,8 @@ def utter_order_status(dispatcher: CollectingDispatcher, order: Order, now: date
         dispatcher.utter_message(response="utter_order_late")
 
 
-#: User messages looked back at for a cancellation question before a lookup.
-CANCELLATION_LOOKBACK = 3
+#: User messages looked back at for a cancellation or a change asked before a lookup.
+REQUEST_LOOKBACK = 3
 #: "peut encore être annulée ?", "annulez-la" in a message the NLU read as giving the order
 #: (number and address in the same message: ``inform``, QA pass 16).
 CANCEL_WORD = re.compile(r"\bannul", re.IGNORECASE)
@@ -459,7 +459,7 @@ CANCELLABLE = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.PROCESSING})
 
 def asked_before_lookup(events: list[dict[str, Any]],
                         asked: Callable[[dict[str, Any]], bool]) -> bool:
-    """Whether one of the customer's last :data:`CANCELLATION_LOOKBACK` messages (``user``
+    """Whether one of the customer's last :data:`REQUEST_LOOKBACK` messages (``user``
     events) is ``asked``, with no lookup since. ``events``: the tracker's events (SDK
     dicts), ending with the current message."""
     users = 0
@@ -470,7 +470,7 @@ def asked_before_lookup(events: list[dict[str, Any]],
             if asked(event):
                 return True
             users += 1
-            if users >= CANCELLATION_LOOKBACK:
+            if users >= REQUEST_LOOKBACK:
                 return False
     return False
 
