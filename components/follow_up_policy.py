@@ -269,14 +269,17 @@ def insisted_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str |
 def answered_keys(tracker: DialogueStateTracker, lookback: int) -> set[str]:
     """The FAQ keys the bot answered (``utter_faq``) among the ``lookback`` customer
     messages before the latest one."""
+    return {key for message, turn in exchanges(tracker)[-lookback - 1:-1]
+            if (key := faq_answer_key(message)) and _answered(turn)}
+
+
+def exchanges(tracker: DialogueStateTracker) -> list[tuple[UserUttered, list[Any]]]:
+    """Each customer message with the events that follow it up to the next one (the bot's
+    turn; for the latest message, what the bot did so far), oldest first."""
     events = list(tracker.events)
     users = [i for i, event in enumerate(events) if isinstance(event, UserUttered)]
-    keys = set()
-    for start, end in list(zip(users, users[1:], strict=False))[-lookback:]:
-        key = faq_answer_key(events[start])
-        if key and _answered(events[start + 1:end]):
-            keys.add(key)
-    return keys
+    return [(events[start], events[start + 1:end])
+            for start, end in zip(users, [*users[1:], len(events)], strict=True)]
 
 
 def last_exchange(tracker: DialogueStateTracker,
@@ -286,11 +289,11 @@ def last_exchange(tracker: DialogueStateTracker,
     message."""
     if tracker.active_loop_name:
         return None
-    events = list(tracker.events)
-    users = [i for i, event in enumerate(events) if isinstance(event, UserUttered)]
-    if len(users) < 2:
+    turns = exchanges(tracker)
+    if len(turns) < 2:
         return None
-    return events[users[-2]], events[users[-2] + 1:users[-1]], events[users[-1]]
+    (previous, turn), (latest, _) = turns[-2:]
+    return previous, turn, latest
 
 
 def _answered(turn: list[Any]) -> bool:
