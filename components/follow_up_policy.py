@@ -105,6 +105,23 @@ def follow_up_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str 
     return key if key in keys[:ranks] else None
 
 
+def unclear_after_answer(tracker: DialogueStateTracker, config: dict[str, Any]) -> bool:
+    """Whether the latest message is an unclear statement (``unclear_intents``: the NLU
+    fallback; no "?", at most ``max_words`` words) right after an FAQ answer, that
+    :func:`follow_up_key` did not tie to it: "j'ai demandé aux voisins, rien" after the lost
+    parcel answer, "g pas la boîte d'origine" after the return one got "Désolé, je n'ai pas
+    bien compris" (QA pass 18). A statement after an answer tells how it went: a person is
+    offered (``offer_action``), as for a problem the answer did not solve."""
+    exchange = last_exchange(tracker)
+    if exchange is None:
+        return False
+    previous, turn, latest = exchange
+    text = latest.text or ""
+    return ((latest.intent or {}).get("name") in config["unclear_intents"]
+            and "?" not in text and len(WORD.findall(text)) <= config["max_words"]
+            and faq_answer_key(previous) is not None and _answered(turn))
+
+
 def follows_up_lookup(tracker: DialogueStateTracker, config: dict[str, Any]) -> bool:
     """Whether the latest message asks about the order whose status the bot just gave.
 
@@ -358,6 +375,9 @@ class FollowUpPolicy(Policy):
             "still_not_working_intent": "still_not_working",
             # Customer messages looked back at for the answer a statement repeats.
             "repeat_lookback": 3,
+            # An unclear statement right after an answer gets the person offered
+            # (``unclear_after_answer``, QA pass 18), not "je n'ai pas bien compris".
+            "unclear_intents": ["nlu_fallback"],
             # A question about the order whose status was just given shows it again
             # (``follows_up_lookup``).
             "order_action": "action_answer_order_follow_up",
@@ -405,7 +425,8 @@ class FollowUpPolicy(Policy):
         question about the order just looked up (:func:`follows_up_lookup`),
         ``handoff_action`` or ``offer_action`` right after a message that insists
         (:func:`insisted_key`: ``handoff_keys``, or a statement), ``action`` right after a
-        follow-up (:func:`follow_up_key`),
+        follow-up (:func:`follow_up_key`), ``offer_action`` after an unclear statement that
+        follows an answer (:func:`unclear_after_answer`),
         ``lookup_prompt`` or ``lookup_form`` right after the answer to a cancellation
         question that gave an order number (:func:`looks_up_after_answer`),
         ``action_listen`` after any of them (after ``handoff_action`` however it was
@@ -436,4 +457,6 @@ class FollowUpPolicy(Policy):
                 probabilities[domain.index_for_action(action)] = 1.0
             elif follow_up_key(tracker, config):
                 probabilities[domain.index_for_action(config["action"])] = 1.0
+            elif unclear_after_answer(tracker, config):
+                probabilities[domain.index_for_action(config["offer_action"])] = 1.0
         return self._prediction(probabilities)

@@ -268,6 +268,17 @@ def test_a_statement_repeating_an_answered_topic_gets_a_person_offered(
     accept_the_offer(bot, sender, "oui", "unresolved")
 
 
+def test_an_unclear_statement_after_an_answer_gets_a_person_offered(bot: RunningBot) -> None:
+    # QA pass 18: "Désolé, je n'ai pas bien compris" after the lost parcel answer.
+    sender = new_sender("unclear-after-answer")
+    bot.texts(sender, "Bonjour, mon colis indique livré mais je n'ai rien reçu")
+
+    answer = bot.say(sender, "j'ai demandé aux voisins, rien")
+
+    assert offers_a_person(answer), answer
+    assert "pas bien compris" not in " ".join(m.get("text") or "" for m in answer)
+
+
 def test_still_not_working_after_an_answer_gets_a_person_offered(bot: RunningBot) -> None:
     # QA pass 14: "toujours pas" after the photo upload answer got the lost parcel answer.
     sender = new_sender("still-broken")

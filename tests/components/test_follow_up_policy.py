@@ -26,6 +26,7 @@ from components.follow_up_policy import (
     follow_up_key,
     follows_up_lookup,
     insisted_key,
+    unclear_after_answer,
 )
 
 CONFIG = FollowUpPolicy.get_default_config()
@@ -256,6 +257,16 @@ def test_a_short_product_question_follows_up_when_the_topic_ranks_high() -> None
     assert follow_up_key(tracker(*ANSWERED, gold), CONFIG) is None
 
 
+def test_an_unclear_question_or_an_unclear_message_without_an_answer_is_left_alone() -> None:
+    question = user("et la boîte ?", "nlu_fallback", ranking=["faq/bulk_discount"])
+    assert not unclear_after_answer(tracker(*ANSWERED, question), CONFIG)
+    greeting = (user("bonjour", "greet"), ActionExecuted("utter_greet"),
+                ActionExecuted(ACTION_LISTEN_NAME))
+    statement = user("j'ai demandé aux voisins, rien", "nlu_fallback")
+    assert not unclear_after_answer(tracker(*greeting, statement), CONFIG)
+    assert unclear_after_answer(tracker(*ANSWERED, statement), CONFIG)
+
+
 def test_after_any_handoff_the_policy_listens(tmp_path) -> None:
     # QA pass 12: a "oui" to the offered person, outside support hours (no pause), was
     # followed by the request to rephrase.
@@ -306,6 +317,10 @@ def test_a_yes_or_a_message_without_money_after_a_refund_status_is_left_alone() 
       ActionExecuted(ACTION_LISTEN_NAME),
       user("oui je veux l'annuler", "faq", key="faq/cancel_order")),
      "action_request_human"),
+    # QA pass 18: "Désolé, je n'ai pas bien compris" to a statement right after an answer.
+    ((*ANSWERED, user("j'ai demandé aux voisins, rien", "nlu_fallback",
+                      ranking=["faq/bulk_discount", "faq/worldwide_shipping"])),
+     "utter_faq_unresolved"),
     # QA passes 14 and 16: refund questions after a refunded order's status got the return
     # instructions, the out-of-scope reply or "Bonne journée !".
     ((*refunded("utter_order_status_refunded"),
