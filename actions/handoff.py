@@ -118,18 +118,21 @@ def handoff_reason(events: list[dict[str, Any]], lookup_failures: float | None) 
     The trigger is the latest customer message: ``nlu_fallback`` (second unclear message in
     a row) -> ``bot_failed``; a request for a person right after the FAQ answer about a lost
     parcel, a damaged item or a cancellation -> ``parcel_lost`` / ``damaged_item`` /
-    ``cancellation`` (:data:`FAQ_REASONS`), or right after the offer to cancel an order just
-    looked up (:data:`RESPONSE_REASONS`); right after an insult or an angry message, or a
+    ``cancellation`` (:data:`FAQ_REASONS`), or right after a response that offered a person
+    for a reason (:data:`RESPONSE_REASONS`: cancelling or changing an order just looked up,
+    a refund); right after an insult or an angry message, or a
     product question, or a change to an order -> ``complaint`` / ``product_question`` /
-    ``order_change`` (:data:`INTENT_REASONS`); after
-    blocked order verifications -> ``verification_failed``; otherwise ``customer_request``.
+    ``order_change`` (:data:`INTENT_REASONS`); right after the person offered for an answer
+    that did not help -> ``unresolved``; after blocked order verifications ->
+    ``verification_failed``; otherwise ``customer_request``.
     """
     users = _user_events(events)
     if not users:
         return "customer_request"
     if intent_of(users[-1]) == "nlu_fallback":
         return "bot_failed"
-    reason = RESPONSE_REASONS.get(last_bot_response(events))
+    last_response = last_bot_response(events)
+    reason = RESPONSE_REASONS.get(last_response)
     if reason:
         return reason
     if len(users) >= 2:
@@ -141,7 +144,7 @@ def handoff_reason(events: list[dict[str, Any]], lookup_failures: float | None) 
             return reason
     # The person offered for an answer that did not help (components/follow_up_policy.py),
     # on a topic with no reason of its own (customs fees, delivery times...).
-    if last_bot_response(events) == "utter_faq_unresolved":
+    if last_response == "utter_faq_unresolved":
         return "unresolved"
     if int(lookup_failures or 0) >= MAX_FAILED_LOOKUPS:
         return "verification_failed"
@@ -221,6 +224,16 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def support_hours(settings: Settings) -> SupportHours:
+    """The support team's hours from ``settings``; the defaults (Monday-Friday 9:00-18:00,
+    Paris) when the configuration is bad (logged), so that a reply is never lost to it."""
+    try:
+        return SupportHours.from_settings(settings)
+    except ValueError:
+        logger.exception("bad support hours configuration; using Mon-Fri 9:00-18:00 Paris")
+        return SupportHours()
+
+
 class ActionRequestHuman(Action):
     """Hands the conversation to the support team (see the module docstring).
 
@@ -253,13 +266,6 @@ class ActionRequestHuman(Action):
     def name(self) -> str:
         return "action_request_human"
 
-    def _support_hours(self, settings: Settings) -> SupportHours:
-        try:
-            return SupportHours.from_settings(settings)
-        except ValueError:
-            logger.exception("bad support hours configuration; using Mon-Fri 9:00-18:00 Paris")
-            return SupportHours()
-
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -268,7 +274,7 @@ class ActionRequestHuman(Action):
             return [SlotSet(CANCELLED_SLOT, None), SlotSet("customer_email", None),
                     SlotSet("handoff_email_attempts", None)]
         settings = self._settings or load_settings()
-        hours = self._support_hours(settings)
+        hours = support_hours(settings)
         now = self._clock()
         is_open = hours.is_open(now)
         events = list(tracker.events)
@@ -412,14 +418,9 @@ class ActionGiveSupportContact(Action):
     ) -> list[EventType]:
         settings = self._settings or load_settings()
         in_form = bool((tracker.active_loop or {}).get("name"))
-        try:
-            hours = describe(SupportHours.from_settings(settings))
-        except ValueError:  # a configuration error: the address alone is still right
-            logger.exception("support hours: bad configuration")
-            hours = "aux heures d'ouverture du service client"
         dispatcher.utter_message(
             response="utter_support_contact_in_form" if in_form else "utter_support_contact",
-            support_email=settings.support_email, support_hours=hours)
+            support_email=settings.support_email, support_hours=describe(support_hours(settings)))
         return []
 
 
