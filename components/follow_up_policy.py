@@ -182,9 +182,9 @@ def said(turn: list[Any], responses: list[str]) -> bool:
 
 def asks_about_refund(tracker: DialogueStateTracker, config: dict[str, Any]) -> bool:
     """Whether the latest message asks about the money right after the status of a refunded
-    or cancelled order (one of ``refund_status_responses``): its FAQ answer would be about
-    returns (``refund_keys``), or it names the money (:data:`MONEY`), and it is not a yes, a
-    request for a person or a thank-you (``refund_skip_intents``, answered as usual).
+    or cancelled order (one of ``refund_status_responses``): it names the money
+    (:data:`MONEY`; "comment faire un retour ?" keeps the return answer), and it is not a
+    yes, a request for a person or a thank-you (``refund_skip_intents``, answered as usual).
     "et je serai remboursée ?", "je le reçois quand sur mon compte", "ben non il est pas sur
     mon compte" got the return instructions, the out-of-scope reply and "Bonne journée !"
     (QA passes 14 and 16): no FAQ answer says when a refund reaches the account, a person
@@ -197,8 +197,7 @@ def asks_about_refund(tracker: DialogueStateTracker, config: dict[str, Any]) -> 
         return False
     if (latest.intent or {}).get("name") in config["refund_skip_intents"]:
         return False
-    return (faq_answer_key(latest) in config["refund_keys"]
-            or bool(MONEY.search(latest.text or "")))
+    return bool(MONEY.search(latest.text or ""))
 
 
 def looks_up_after_answer(tracker: DialogueStateTracker, config: dict[str, Any]) -> str | None:
@@ -367,8 +366,6 @@ class FollowUpPolicy(Policy):
             "refund_action": "utter_order_refund_question",
             "refund_status_responses": ["utter_order_status_refunded",
                                         "utter_order_status_cancelled"],
-            "refund_keys": ["faq/return_fees", "faq/return_instructions",
-                            "faq/return_exchange"],
             "refund_skip_intents": ["affirm", "request_human", "thank", "goodbye", "greet",
                                     "check_order_status", "inform"],
             "offer_action": "utter_faq_unresolved",

@@ -280,6 +280,10 @@ START_TIMEOUT_S = 600
 #: FAQ questions of the load (each answered with an ``utter_faq/<key>``).
 #: Asked right after a lookup, it gets that order's status and whether it can be cancelled.
 CANCEL_TEXT = "Est-ce que je peux annuler ma commande ?"
+#: Asked right after the status of a refunded or cancelled order, it gets a person offered
+#: (:data:`REFUND_OFFER`, components/follow_up_policy.py) rather than the FAQ answer.
+REFUND_TEXT = "Combien de temps pour recevoir mon remboursement ?"
+REFUND_OFFER = "Je n'ai pas le détail des remboursements"
 FAQ_TEXTS = (
     "Combien de temps prend la livraison en France ?",
     "Comment faire un retour ?",
@@ -288,7 +292,7 @@ FAQ_TEXTS = (
     "Y a-t-il des frais de douane pour la Suisse ?",
     CANCEL_TEXT,
     "Comment utiliser mon code promo ?",
-    "Combien de temps pour recevoir mon remboursement ?",
+    REFUND_TEXT,
 )
 #: Turns per conversation (a new conversation afterwards: the bot allows 5 lookups a minute).
 TURNS_PER_CONVERSATION = 4
@@ -478,12 +482,14 @@ def is_right_reply(text: str, replies: list[dict], faq: frozenset[str]) -> bool:
     """Whether ``replies`` (REST messages) answer ``text``: a lookup names the order, an FAQ
     question (:data:`FAQ_TEXTS`) gets one of the ``faq`` answers; the cancellation question
     may get the status of the order just looked up instead (``n° <number>``: whether it can
-    still be cancelled, components/follow_up_policy.py); other texts: any reply."""
+    still be cancelled, components/follow_up_policy.py), the refund question a person
+    offered (:data:`REFUND_OFFER`); other texts: any reply."""
     expected = _expected_reply(text)
     if expected:
         return any(expected in m.get("text", "") for m in replies)
     if text in FAQ_TEXTS:
         return any(m.get("text") in faq or (text == CANCEL_TEXT and "n° " in m.get("text", ""))
+                   or (text == REFUND_TEXT and REFUND_OFFER in m.get("text", ""))
                    for m in replies)
     return bool(replies)
 

@@ -222,6 +222,12 @@ def test_an_apology_or_a_wrong_order_is_not_a_right_reply() -> None:
     status = [{"text": "Votre commande n° 104502 est en cours de traitement."}]
     assert bench.is_right_reply(bench.CANCEL_TEXT, status, faq)
     assert not bench.is_right_reply(question, status, faq)
+    # The refund question right after a refunded order's status gets a person offered.
+    offer = [{"text": bench.REFUND_OFFER + " : un conseiller peut vérifier celui de votre"
+                                            " commande."}]
+    assert bench.is_right_reply(bench.REFUND_TEXT, offer, faq)
+    assert not bench.is_right_reply(question, offer, faq)
+    assert bench.REFUND_OFFER in open(bench.PROJECT_ROOT / "domain.yml", encoding="utf-8").read()
 
 
 def test_the_redis_password_is_passed_to_the_lock_store(tmp_path, monkeypatch) -> None:
