@@ -74,8 +74,9 @@ def follow_up_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str 
     of ``elliptic_intents`` (a product question, QA pass 16), and K may be anywhere in its
     ranking. A short product question without the cue (at most
     ``max_product_follow_up_words`` words: "c'est gratuit ?" after the return answer, QA
-    pass 17) follows it up when K is among the first ``cue_ranks``; "et vos bagues sont en
-    or ?" ranks it fifth, "Et le paiement à la livraison c'est possible ?" is longer.
+    pass 17) follows it up when K is among the first ``cue_ranks``, or when its first key
+    is in K's section of the FAQ (``faq_sections``); "et vos bagues sont en or ?" ranks it
+    fifth, "Et le paiement à la livraison c'est possible ?" is longer.
     """
     exchange = last_exchange(tracker)
     if exchange is None:
@@ -102,7 +103,19 @@ def follow_up_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str 
         ranks = config["cue_ranks"]
     else:
         ranks = 1
-    return key if key in keys[:ranks] else None
+    if key in keys[:ranks]:
+        return key
+    # "c'est gratuit ?" after the exchange answer ranks the return fees first and the
+    # exchange anywhere from third to fifth (noise at ~1 %): the same FAQ section counts.
+    if short_product and keys and same_section(key, keys[0], config["faq_sections"]):
+        return key
+    return None
+
+
+def same_section(key: str, other: str | None, sections: list[list[str]]) -> bool:
+    """Whether two FAQ keys (``faq/<key>``) are in one section of the shop's FAQ
+    (``sections``: lists of keys, e.g. the exchange section's three)."""
+    return any(key in section and other in section for section in sections)
 
 
 def unclear_after_answer(tracker: DialogueStateTracker, config: dict[str, Any]) -> bool:
@@ -352,6 +365,18 @@ class FollowUpPolicy(Policy):
             "max_elliptic_words": 4,
             "elliptic_intents": ["product_question"],
             "max_product_follow_up_words": 6,
+            # The sections of the shop's FAQ (../shared/faq_catalogue.md, "seed question
+            # (section)"): Produits, Guide d'achat, Commande, Expédition, Échange.
+            "faq_sections": [
+                ["faq/bulk_discount", "faq/physical_store", "faq/checkout_not_responding",
+                 "faq/photo_upload"],
+                ["faq/discount_code"],
+                ["faq/order_info", "faq/payment_pending", "faq/order_confirmation",
+                 "faq/no_email", "faq/shipped_after_payment", "faq/delivery_time",
+                 "faq/track_parcel", "faq/parcel_not_received", "faq/cancel_order"],
+                ["faq/worldwide_shipping", "faq/customs_fees", "faq/declared_value"],
+                ["faq/return_exchange", "faq/return_fees", "faq/return_instructions"],
+            ],
             # The same topic asked again right after its answer (``insisted_key``): a
             # cancellation hands over; a problem the answer did not solve gets a person
             # offered (not a handoff: "et s'il n'arrive pas le 8 décembre ?" after the lost

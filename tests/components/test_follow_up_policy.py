@@ -257,6 +257,25 @@ def test_a_short_product_question_follows_up_when_the_topic_ranks_high() -> None
     assert follow_up_key(tracker(*ANSWERED, gold), CONFIG) is None
 
 
+def test_a_short_product_question_on_the_answered_section_follows_up() -> None:
+    # "c'est gratuit ?" after the exchange answer: return fees first, the exchange at ~1 %
+    # somewhere from third to fifth.
+    exchange = (user("je voudrais échanger une bague", "faq", key="faq/return_exchange"),
+                ActionExecuted("utter_faq"), ActionExecuted(ACTION_LISTEN_NAME))
+    noise = ["faq/bulk_discount", "faq/track_parcel", "faq/payment_pending"]
+    free = user("c'est gratuit ?", "product_question", ranking=["faq/return_fees", *noise])
+    assert follow_up_key(tracker(*exchange, free), CONFIG) == "faq/return_exchange"
+    # Another section first: the product question keeps its own reply.
+    other = user("c'est gratuit ?", "product_question", ranking=["faq/customs_fees", *noise])
+    assert follow_up_key(tracker(*exchange, other), CONFIG) is None
+    # Not for a long message, nor for one the bot does not read as a product question.
+    long = user("et la gravure sur la bague elle est gratuite aussi chez vous ?",
+                "product_question", ranking=["faq/return_fees", *noise])
+    assert follow_up_key(tracker(*exchange, long), CONFIG) is None
+    unclear = user("c'est gratuit ?", "out_of_scope", ranking=["faq/return_fees", *noise])
+    assert follow_up_key(tracker(*exchange, unclear), CONFIG) is None
+
+
 def test_an_unclear_question_or_an_unclear_message_without_an_answer_is_left_alone() -> None:
     question = user("et la boîte ?", "nlu_fallback", ranking=["faq/bulk_discount"])
     assert not unclear_after_answer(tracker(*ANSWERED, question), CONFIG)
