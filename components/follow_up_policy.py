@@ -261,7 +261,8 @@ def _unanswered(message: UserUttered, config: dict[str, Any]) -> bool:
 def insisted_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str | None:
     """The FAQ key whose answer the latest message tells did not help, or None: the same key
     right after its answer, when that answer ends with "contact us" (``handoff_keys``); any
-    key answered among the last ``repeat_lookback`` messages, for a statement (no "?");
+    key answered among the last ``repeat_lookback`` messages, for a statement (no "?"),
+    also when the bot would ask back about it (:func:`clarified_key`);
     or ``still_not_working_intent`` ("ça ne marche toujours pas") right after any FAQ
     answer. "ok annulez-la svp" after
     the cancellation answer (QA pass 10: the same answer again) is a request the bot cannot
@@ -281,8 +282,12 @@ def insisted_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str |
         return key
     latest_key = faq_answer_key(latest)
     if latest_key is None:
-        return None
-    if latest_key == key and key in config["handoff_keys"]:
+        # A statement the bot would ask back about (two close topics), whose first topic
+        # was just answered: "j'avais pris la livraison standard" after the customs answer.
+        latest_key = clarified_key(latest, config)
+        if latest_key is None or latest_key in config["handoff_keys"]:
+            return None
+    elif latest_key == key and key in config["handoff_keys"]:
         return key
     # A question on the same topic asks a detail the answer may hold ("faut-il créer un
     # compte pour l'utiliser ?" after the discount code answer, which says no: QA pass 14),
@@ -293,6 +298,14 @@ def insisted_key(tracker: DialogueStateTracker, config: dict[str, Any]) -> str |
     if "?" in (latest.text or "") or latest_key in config["handoff_keys"]:
         return None
     return latest_key if latest_key in answered_keys(tracker, config["repeat_lookback"]) else None
+
+
+def clarified_key(message: UserUttered, config: dict[str, Any]) -> str | None:
+    """The first FAQ key of a message the NLU made a clarification (``clarify_intent``:
+    two close topics, asked back with buttons); None for any other message."""
+    if (message.intent or {}).get("name") != config["clarify_intent"]:
+        return None
+    return next(iter(ranked_keys(message)), None)
 
 
 def answered_keys(tracker: DialogueStateTracker, lookback: int) -> set[str]:
@@ -397,6 +410,8 @@ class FollowUpPolicy(Policy):
             "still_not_working_intent": "still_not_working",
             # Customer messages looked back at for the answer a statement repeats.
             "repeat_lookback": 3,
+            # The intent of a message asked back about (components/faq_clarifier.py).
+            "clarify_intent": "faq_clarify",
             # An unclear statement right after an answer gets the person offered
             # (``unclear_after_answer``, QA pass 18), not "je n'ai pas bien compris".
             "unclear_intents": ["nlu_fallback"],

@@ -175,6 +175,29 @@ def test_asking_again_about_a_problem_the_answer_did_not_solve_insists() -> None
     assert insisted_key(tracker(still), CONFIG) is None
 
 
+def test_a_statement_asked_back_about_on_the_answered_topic_insists() -> None:
+    # "j'avais pris la livraison standard" after the customs answer: two close topics, the
+    # customs first; a clarification would offer the answer just given again.
+    customs = (user("mon colis est bloqué à la douane", "faq", key="faq/customs_fees"),
+               ActionExecuted("utter_faq"), ActionExecuted(ACTION_LISTEN_NAME))
+
+    def unsure(text: str, first: str) -> UserUttered:
+        return user(text, "faq_clarify", confidence=0.5, ranking=[first, "faq/delivery_time"])
+
+    standard = unsure("j'avais pris la livraison standard", "faq/customs_fees")
+    assert insisted_key(tracker(*customs, standard), CONFIG) == "faq/customs_fees"
+    # A question, another first topic, or a cancellation (a person would be handed it
+    # without being asked) is asked back about as usual.
+    assert insisted_key(tracker(*customs, unsure("et en standard ?", "faq/customs_fees")),
+                        CONFIG) is None
+    assert insisted_key(tracker(*customs, unsure("j'ai payé", "faq/payment_pending")),
+                        CONFIG) is None
+    cancel = (user("comment annuler ?", "faq", key="faq/cancel_order"),
+              ActionExecuted("utter_faq"), ActionExecuted(ACTION_LISTEN_NAME))
+    assert insisted_key(tracker(*cancel, unsure("je veux annuler", "faq/cancel_order")),
+                        CONFIG) is None
+
+
 def looked_up(verified: bool = True, action: str = "action_check_order_status") -> tuple:
     """A turn whose reply was an order lookup (verified or not) by ``action``."""
     return (user("marie.dupont@example.com", "inform"), ActionExecuted("order_status_form"),
