@@ -91,20 +91,15 @@ def quick_hash_tokens(messages: list[Message]) -> None:
     [DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False
 )
 class QuickHashWhitespaceTokenizer(WhitespaceTokenizer):
-    """Rasa's ``WhitespaceTokenizer`` (same configuration, same tokens), whose tokens are
-    :class:`QuickHashToken`."""
+    """Rasa's ``WhitespaceTokenizer`` (same configuration, same tokens), whose training tokens
+    are :class:`QuickHashToken`. Messages parsed at run time keep Rasa's tokens: nothing
+    fingerprints them, so converting them would only cost each turn time."""
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Tokenize all training data."""
         training_data = super().process_training_data(training_data)
         quick_hash_tokens(training_data.training_examples)
         return training_data
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        """Tokenize the incoming messages."""
-        messages = super().process(messages)
-        quick_hash_tokens(messages)
-        return messages
 
 
 class QuickHashFeaturesMixin:
