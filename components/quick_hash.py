@@ -55,25 +55,44 @@ class QuickHashToken(Token):
 
 class QuickHashFeatures(Features):
     """:class:`rasa.shared.nlu.training_data.features.Features` whose ``fingerprint()`` hashes
-    a sparse matrix's arrays (shape, dtype, canonical CSR indptr, indices, data) rather than
-    Rasa's text print of every value (~60 us -> ~10 us a message's matrix). Dense features
-    hash as Rasa's do."""
+    a sparse matrix's arrays (shape, dtype, the row-major position and value of every stored
+    entry) rather than Rasa's text print of every value (~60 us -> ~10 us a message's
+    matrix). Dense features hash as Rasa's do."""
 
     def fingerprint(self) -> str:
         """A stable hex MD5 of the type, origin, attribute and values of the features."""
         if self._cached_fingerprint is None:
             if self.is_dense():
                 return super().fingerprint()
-            matrix = scipy.sparse.csr_matrix(self.features, copy=True)
-            matrix.sum_duplicates()
-            matrix.sort_indices()
+            positions, values = canonical_entries(self.features)
             digest = hashlib.md5(FIELD_SEPARATOR.join(
-                (self.type, str(self.origin), self.attribute, str(matrix.shape),
-                 matrix.dtype.str)).encode("utf-8"))
-            for array in (matrix.indptr, matrix.indices, matrix.data):
-                digest.update(np.ascontiguousarray(array).tobytes())
+                (self.type, str(self.origin), self.attribute, str(self.features.shape),
+                 values.dtype.str, str(len(values)))).encode("utf-8"))
+            digest.update(positions.tobytes())
+            digest.update(values.tobytes())
             self._cached_fingerprint = digest.hexdigest()
         return self._cached_fingerprint
+
+
+def canonical_entries(matrix: scipy.sparse.spmatrix) -> tuple[np.ndarray, np.ndarray]:
+    """The stored entries of a sparse matrix in a form independent of its storage format:
+    ``(positions, values)``, (nnz,) int64 row-major positions (``row * columns + column``) in
+    increasing order, and (nnz,) their values (duplicates summed).
+
+    Rasa's featurizers hand COO matrices already in row-major order, which costs two numpy
+    passes here; scipy's conversion to a canonical CSR matrix cost ~100 us a matrix, ~5 s
+    of a training over the ~35,000 feature matrices of ~5,800 examples.
+    """
+    coo = matrix.tocoo()  # no copy for a COO matrix
+    positions = coo.row.astype(np.int64) * coo.shape[1] + coo.col
+    values = np.ascontiguousarray(coo.data)
+    if len(positions) > 1 and not np.all(positions[1:] > positions[:-1]):
+        canonical = scipy.sparse.csr_matrix(coo, copy=True)
+        canonical.sum_duplicates()  # also sorts the column indices of each row
+        coo = canonical.tocoo()
+        positions = coo.row.astype(np.int64) * coo.shape[1] + coo.col
+        values = np.ascontiguousarray(coo.data)
+    return positions, values
 
 
 def quick_hash_tokens(messages: list[Message]) -> None:
