@@ -7,7 +7,10 @@ import hashlib
 import importlib.util
 import json
 import logging
+import os
 import re
+import sys
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,11 @@ logger = logging.getLogger(__name__)
 
 TOKENS = TOKENS_NAMES[TEXT]
 TABLE_FILE = "word_vectors.npz"
+#: Folder where built tables are kept between trainings; default ``<sys.prefix>/share/sav-bot``
+#: (the virtual environment that holds the vectors' package).
+TABLE_CACHE_ENV = "SAVBOT_WORD_VECTORS_CACHE"
+#: Part of each cached table's key: bump it when :func:`build_table` changes its output.
+TABLE_FORMAT = 1
 #: Distinct tokens whose vectors a featurizer keeps (~4 MB at 100 dimensions).
 TOKEN_CACHE_SIZE = 10_000
 #: The letters of a token that get a vector: "l'état" -> "l", "état"; digits (order
@@ -107,6 +115,55 @@ def build_table(vocab_dir: Path, dimensions: int, random_state: int,
     return keys[unique], rows[unique].astype(row_type), data.astype(np.float16)
 
 
+def table_cache_dir() -> Path:
+    """The folder of cached tables: ``$SAVBOT_WORD_VECTORS_CACHE``, else
+    ``<sys.prefix>/share/sav-bot`` (inside the virtual environment, so that a new environment
+    starts without them)."""
+    configured = os.environ.get(TABLE_CACHE_ENV)
+    return Path(configured) if configured else Path(sys.prefix) / "share" / "sav-bot"
+
+
+def table_cache_key(vocab_dir: Path, dimensions: int, random_state: int) -> str:
+    """Hex MD5 of what a table is built from: the vocabulary folder's path, its files' sizes
+    and modification times (a reinstalled package gets a new key), the settings and
+    :data:`TABLE_FORMAT`."""
+    files = sorted((path.name, path.stat().st_size, path.stat().st_mtime_ns)
+                   for path in vocab_dir.iterdir() if path.is_file())
+    described = json.dumps([TABLE_FORMAT, str(vocab_dir.resolve()), files, dimensions,
+                            random_state])
+    return hashlib.md5(described.encode("utf-8")).hexdigest()
+
+
+def cached_table(vocab_dir: Path, dimensions: int, random_state: int,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`build_table`'s ``(keys, rows, vectors)``, read from :func:`table_cache_dir` when
+    an earlier training built it from the same files and settings (~0.1 s instead of ~3-5 s:
+    Rasa's training cache cannot keep it, as the featurizer's training takes the training data
+    as input and reruns whenever an example changes). A cache that cannot be read or written
+    only costs the build; it never fails the training.
+    """
+    key = table_cache_key(vocab_dir, dimensions, random_state)
+    path = table_cache_dir() / f"word_vectors-{key}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as table:
+            return table["keys"], table["rows"], table["vectors"]
+    except (OSError, ValueError, KeyError):
+        pass  # not built yet, or unreadable: build it
+    keys, rows, vectors = build_table(vocab_dir, dimensions, random_state)
+    written = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as file:
+            written = Path(file.name)
+            np.savez(file, keys=keys, rows=rows, vectors=vectors)
+        os.replace(written, path)  # whole or absent, even with two trainings at once
+    except OSError as error:
+        logger.debug("WordVectorsFeaturizer: table not cached in '%s' (%s).", path, error)
+        if written is not None:
+            written.unlink(missing_ok=True)
+    return keys, rows, vectors
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True
 )
@@ -163,8 +220,9 @@ class WordVectorsFeaturizer(DenseFeaturizer, GraphComponent):
         """Nothing to check beyond the package, which training reports if missing."""
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Copy the package's vectors into the model (~3 s, ~8 MB)."""
-        self.keys, self.rows, self.vectors = build_table(
+        """Copy the package's vectors into the model (~8 MB; the table is built once per
+        environment, :func:`cached_table`)."""
+        self.keys, self.rows, self.vectors = cached_table(
             spacy_vocab_dir(self._config["package"]), self._config["dimensions"],
             self._config["random_state"])
         self.token_vector.cache_clear()

@@ -11,6 +11,7 @@ from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components import word_vectors
 from components.word_vectors import WordVectorsFeaturizer, spacy_vocab_dir, word_keys
 
 CONTEXT = ExecutionContext(GraphSchema({}), node_name="word_vectors")
@@ -25,7 +26,8 @@ def tokenized(text: str) -> Message:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> tuple[WordVectorsFeaturizer, LocalModelStorage, Resource]:
-    """The featurizer trained once (it copies fr_core_news_md's vectors: ~3 s)."""
+    """The featurizer trained once (it copies fr_core_news_md's vectors: ~3 s, or reads the
+    table a training in this environment built)."""
     storage = LocalModelStorage(tmp_path_factory.mktemp("model"))
     resource = Resource("word_vectors")
     featurizer = WordVectorsFeaturizer.create(WordVectorsFeaturizer.get_default_config(),
@@ -98,3 +100,46 @@ def test_a_model_without_vectors_leaves_messages_alone(tmp_path) -> None:
     [parsed] = featurizer.process([tokenized("bonjour")])
     assert parsed.features == []
     assert featurizer.token_vector("bonjour").size == 0
+
+
+def test_the_table_is_built_once_per_environment_and_rebuilt_when_settings_change(
+        tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(word_vectors.TABLE_CACHE_ENV, str(tmp_path / "cache"))
+    built = []
+    real_build = word_vectors.build_table
+
+    def build(*args):
+        built.append(args)
+        return real_build(*args)
+
+    monkeypatch.setattr(word_vectors, "build_table", build)
+    vocab_dir = spacy_vocab_dir("fr_core_news_md")
+    first = word_vectors.cached_table(vocab_dir, 20, 42)
+    again = word_vectors.cached_table(vocab_dir, 20, 42)
+    assert len(built) == 1
+    for array, cached in zip(first, again, strict=True):
+        assert array.dtype == cached.dtype
+        assert np.array_equal(array, cached)
+    other = word_vectors.cached_table(vocab_dir, 10, 42)
+    assert len(built) == 2 and other[2].shape[1] == 10
+    assert len(list((tmp_path / "cache").glob("word_vectors-*.npz"))) == 2
+
+
+def test_a_cache_that_cannot_be_written_only_costs_the_build(tmp_path, monkeypatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv(word_vectors.TABLE_CACHE_ENV, str(blocker / "cache"))
+    keys, rows, vectors = word_vectors.cached_table(spacy_vocab_dir("fr_core_news_md"), 10, 42)
+    assert len(keys) == len(rows) > 100_000 and vectors.shape[1] == 10
+    assert blocker.read_text().startswith("a file")
+
+
+def test_a_damaged_cached_table_is_rebuilt(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(word_vectors.TABLE_CACHE_ENV, str(tmp_path))
+    vocab_dir = spacy_vocab_dir("fr_core_news_md")
+    key = word_vectors.table_cache_key(vocab_dir, 10, 42)
+    (tmp_path / f"word_vectors-{key}.npz").write_bytes(b"truncated")
+    keys, _, vectors = word_vectors.cached_table(vocab_dir, 10, 42)
+    assert len(keys) > 100_000 and vectors.shape[1] == 10
+    with np.load(tmp_path / f"word_vectors-{key}.npz") as table:
+        assert np.array_equal(table["keys"], keys)
