@@ -13,9 +13,16 @@ from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse import random as sparse_random
+from sklearn.linear_model import LogisticRegression
 
-from components.intent_faq_classifier import IntentFaqClassifier, split_probabilities
+from components.intent_faq_classifier import (
+    IntentFaqClassifier,
+    RowBlockProducts,
+    fit_logistic_regression,
+    split_probabilities,
+)
 
 #: Toy vocabulary of a featurizer: one column per word.
 VOCABULARY = ["livraison", "délai", "retour", "renvoyer", "bonjour", "salut", "argent", "925",
@@ -260,3 +267,56 @@ def test_dense_features_carry_words_the_sparse_features_never_saw(storage) -> No
     assert loaded.dense_origins == ["vectors"]
     assert loaded.process([with_vectors(message("coucou"))])[0].get("intent_ranking") == (
         greeting.get("intent_ranking"))
+
+
+def toy_problem(rows: int = 300, columns: int = 60,
+                seed: int = 3) -> tuple[csr_matrix, list[str]]:
+    """Sparse non-negative features and 4 unbalanced labels a linear model can mostly tell
+    apart (each label's examples have larger values in their own columns)."""
+    rng = np.random.default_rng(seed)
+    labels = rng.choice(["faq/delivery_time", "greet", "inform", "out_of_scope"], size=rows,
+                        p=[0.5, 0.25, 0.15, 0.1])
+    features = sparse_random(rows, columns, density=0.1, random_state=seed, format="lil")
+    for row, label in enumerate(labels):
+        block = ["faq/delivery_time", "greet", "inform", "out_of_scope"].index(label)
+        features[row, block * 5 + rng.integers(5)] = 1.0 + rng.random()
+    return features.tocsr(), list(labels)
+
+
+def test_the_fit_reaches_scikit_learns_balanced_multinomial_solution() -> None:
+    features, labels = toy_problem()
+    reference = LogisticRegression(C=10.0, tol=1e-8, max_iter=2000, class_weight="balanced")
+    reference.fit(features, labels)
+
+    classes, coef, intercept = fit_logistic_regression(features, labels, C=10.0, tol=1e-8,
+                                                       max_iter=2000, history=10)
+
+    # Both stop within ~3e-4 of each other (their sums run in different orders); without
+    # the balanced class weights the weights would differ by ~0.4.
+    assert classes == list(reference.classes_)
+    assert np.allclose(coef, reference.coef_, atol=1e-3)
+    assert np.allclose(intercept, reference.intercept_, atol=1e-3)
+
+
+def test_a_shorter_history_predicts_the_same_labels() -> None:
+    features, labels = toy_problem(seed=5)
+    reference = LogisticRegression(C=10.0, tol=1e-8, max_iter=2000, class_weight="balanced")
+    reference.fit(features, labels)
+
+    classes, coef, intercept = fit_logistic_regression(features, labels, C=10.0, tol=1e-8,
+                                                       max_iter=2000, history=3)
+
+    predicted = np.asarray(classes)[np.argmax(features @ coef.T + intercept, axis=1)]
+    assert (predicted == reference.predict(features)).all()
+    assert np.allclose(coef, reference.coef_, atol=1e-3)
+
+
+@pytest.mark.parametrize("blocks", [1, 2, 3, 7])
+def test_row_block_products_equal_the_plain_product(blocks: int) -> None:
+    matrix = sparse_random(5, 9, density=0.4, random_state=1, format="csr")
+    dense = np.random.default_rng(1).random((9, 4))
+    products = RowBlockProducts(matrix, blocks)
+    try:
+        assert np.allclose(products.dot(dense), matrix @ dense)
+    finally:
+        products.close()
