@@ -19,7 +19,7 @@ import numpy as np
 import rasa.shared.utils.io
 import scipy.sparse
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES, TOKENS_NAMES
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
     CountVectorsFeaturizer,
 )
@@ -142,7 +142,87 @@ class QuickHashFeaturesMixin:
 )
 class QuickHashCountVectorsFeaturizer(QuickHashFeaturesMixin, CountVectorsFeaturizer):
     """Rasa's ``CountVectorsFeaturizer`` (same configuration, same features), whose features
-    are :class:`QuickHashFeatures`."""
+    are :class:`QuickHashFeatures`, and which featurizes the training data in two vectorizer
+    calls per attribute instead of two per message and attribute."""
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Add each training example's features, in place, as Rasa's ``process`` would.
+
+        Rasa transforms message by message (each token of a message, then its joined
+        tokens): scikit-learn's per-call checks made that ~3 s a featurizer for ~5,800
+        examples. The vectorizer's rows are independent of each other (fixed vocabulary), so
+        one transform of the distinct tokens of all examples, cut back into each example's
+        rows, gives the same matrices (tests compare them with Rasa's): ~1.8 s instead of
+        ~4.9 s for the word featurizer, ~3.2 s instead of ~10 s for the char_wb one.
+        """
+        if self.vectorizers is None:
+            return super().process_training_data(training_data)
+        messages = training_data.training_examples
+        for attribute in self._attributes:
+            all_tokens = [self._get_processed_message_tokens_by_attribute(message, attribute)
+                          for message in messages]
+            sequences, sentences = self._batch_features(attribute, all_tokens)
+            for message, sequence, sentence in zip(messages, sequences, sentences,
+                                                   strict=True):
+                self.add_features_to_message(sequence, sentence, attribute, message)
+        return training_data
+
+    def _batch_features(self, attribute: str, all_tokens: list[list[str]],
+                        ) -> tuple[list[scipy.sparse.coo_matrix | None],
+                                   list[scipy.sparse.coo_matrix | None]]:
+        """Per message, the (tokens, vocabulary) sequence and (1, vocabulary) sentence count
+        matrices of ``attribute`` (None for a message without tokens, or an attribute
+        without a vocabulary, or a sentence of an attribute Rasa gives none).
+
+        Each distinct token is transformed once (~240,000 tokens of training data are a few
+        thousand distinct ones, and the analyzer was most of the time).
+        """
+        sequences: list[scipy.sparse.coo_matrix | None] = [None] * len(all_tokens)
+        sentences: list[scipy.sparse.coo_matrix | None] = [None] * len(all_tokens)
+        vectorizer = self.vectorizers.get(attribute)
+        present = [index for index, tokens in enumerate(all_tokens) if tokens]
+        if not vectorizer or not present:
+            return sequences, sentences
+        distinct: dict[str, int] = {}
+        rows = [distinct.setdefault(token, len(distinct))
+                for index in present for token in all_tokens[index]]
+        counts = vectorizer.transform(list(distinct))[np.asarray(rows)]
+        ends = np.cumsum([len(all_tokens[index]) for index in present])
+        for index, matrix in zip(present, split_rows(counts, ends), strict=True):
+            sequences[index] = matrix
+        if attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
+            counts = vectorizer.transform([" ".join(all_tokens[index]) for index in present])
+            for index, matrix in zip(present, split_rows(counts, np.arange(1, len(present) + 1)),
+                                     strict=True):
+                sentences[index] = matrix
+        return sequences, sentences
+
+
+def split_rows(matrix: scipy.sparse.csr_matrix, ends: np.ndarray,
+               ) -> list[scipy.sparse.coo_matrix]:
+    """Cut a CSR matrix into consecutive row blocks ending (exclusive) at ``ends``.
+
+    Args:
+        matrix: (rows, columns) CSR matrix.
+        ends: increasing row indices, the last one ``rows``.
+
+    Returns:
+        One COO matrix of shape (block rows, columns) per block, with sorted column indices
+        within each row, as ``matrix[start:end].tocoo()`` after ``sort_indices()`` but
+        without scipy's per-slice checks (~60 us a block).
+    """
+    matrix.sort_indices()
+    coo = matrix.tocoo()
+    columns = matrix.shape[1]
+    blocks = []
+    start = 0
+    for end in ends:
+        first, last = matrix.indptr[start], matrix.indptr[end]
+        blocks.append(scipy.sparse.coo_matrix(
+            (coo.data[first:last], (coo.row[first:last] - start, coo.col[first:last])),
+            shape=(end - start, columns)))
+        start = end
+    return blocks
 
 
 @DefaultV1Recipe.register(

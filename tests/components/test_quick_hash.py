@@ -25,14 +25,16 @@ from components.quick_hash import (
     QuickHashWhitespaceTokenizer,
 )
 
-TEXTS = ["Où en est ma comande 104501 ?", "l'état de ma livraison svp", "DÉLAI expédition"]
+TEXTS = ["Où en est ma comande 104501 ?", "l'état de ma livraison svp", "DÉLAI expédition",
+         "?", "😡😡", "bonjour"]
 REGEX = [{"name": "order_number", "pattern": r"\d{6}"}]
 
 
 def training_data() -> TrainingData:
     return TrainingData(
         [Message(data={"text": text, "intent": intent})
-         for text, intent in zip(TEXTS, ["check_order_status", "faq", "faq"], strict=True)],
+         for text, intent in zip(TEXTS, ["check_order_status", "faq", "faq", "out_of_scope",
+                                         "complain", "greet"], strict=True)],
         regex_features=REGEX)
 
 
@@ -105,6 +107,10 @@ def test_tokenizer_gives_rasa_tokens_as_quick_hash_tokens() -> None:
 @pytest.mark.parametrize("quick_class, rasa_class, config", [
     (QuickHashCountVectorsFeaturizer, CountVectorsFeaturizer,
      {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 4, "strip_accents": "unicode"}),
+    (QuickHashCountVectorsFeaturizer, CountVectorsFeaturizer,
+     {"strip_accents": "unicode", "max_ngram": 2}),
+    (QuickHashCountVectorsFeaturizer, CountVectorsFeaturizer,
+     {"OOV_token": "oov", "OOV_words": ["svp"]}),
     (QuickHashRegexFeaturizer, RegexFeaturizer, {"case_sensitive": False}),
 ])
 def test_featurizers_give_rasa_features_as_quick_hash_features(
@@ -127,4 +133,6 @@ def test_featurizers_give_rasa_features_as_quick_hash_features(
         for quick, rasa in zip(mine.features, theirs.features, strict=True):
             assert isinstance(quick, QuickHashFeatures)
             assert (quick.type, quick.attribute) == (rasa.type, rasa.attribute)
+            assert (quick.features.format, quick.features.dtype, quick.features.shape) == (
+                rasa.features.format, rasa.features.dtype, rasa.features.shape)
             assert (quick.features != rasa.features).nnz == 0
