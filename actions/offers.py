@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import unicodedata
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -14,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.faq import FAQ_TOPIC_TITLES, RETRIEVAL_INTENT
+from actions.order_numbers import fold_accents
 
 logger = logging.getLogger(__name__)
 
@@ -110,8 +110,7 @@ def accepts_offer(text: str, asked: bool = False) -> bool:
     """
     if "?" in text:
         return False
-    plain = unicodedata.normalize("NFD", text.lower())
-    plain = "".join(c for c in plain if unicodedata.category(c) != "Mn")
+    plain = fold_accents(text.lower())
     # "s'il vous plaît" is one word of politeness, like "svp" (QA pass 7: "oui s'il vous
     # plait" counted five words and was not taken as a yes).
     plain = PLEASE.sub(" svp ", plain)

@@ -78,8 +78,9 @@ def _spoken_digits(text: str) -> str:
     return _SPACED_DIGITS.sub(joined, alpha2digit(text, "fr", threshold=0))
 
 
-def _fold(text: str) -> str:
-    """NFKC-normalise and strip accents (``numéro`` -> ``numero``; keeps ``°``)."""
+def fold_accents(text: str) -> str:
+    """NFKC-normalise and strip accents (``numéro`` -> ``numero``, ``ＯＵＩ`` -> ``OUI``; keeps
+    ``°``); the case is kept."""
     text = unicodedata.normalize("NFKC", text)
     decomposed = unicodedata.normalize("NFD", text)
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
@@ -117,8 +118,8 @@ def order_number_candidates(text: str) -> list[str]:
     if not text:
         return []
     text = unicodedata.normalize("NFKC", text[:2000])
-    return (_candidates(EMAIL_PATTERN.sub(" ", _fold(text)))
-            or _candidates(EMAIL_PATTERN.sub(" ", _fold(_spoken_digits(text)))))
+    return (_candidates(EMAIL_PATTERN.sub(" ", fold_accents(text)))
+            or _candidates(EMAIL_PATTERN.sub(" ", fold_accents(_spoken_digits(text)))))
 
 
 def _candidates(folded: str) -> list[str]:

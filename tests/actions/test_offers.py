@@ -83,6 +83,13 @@ def test_clear_acceptances_are_told_from_acknowledgements() -> None:
     assert not accepts_offer("ok et après ?", asked=True)
 
 
+def test_full_width_letters_read_as_plain_ones() -> None:
+    # Some phone keyboards (Asian input methods) type full-width letters: "ＯＫ" is "ok".
+    assert accepts_offer("ＯＵＩ")
+    assert not accepts_offer("ＯＫ")
+    assert accepts_offer("ＯＫ", asked=True)
+
+
 def test_yes_to_the_offered_second_topic_answers_it() -> None:
     messages, events = answer([user("deux questions"), bot("first answer"),
                                bot("other?", choice_button("delivery_time")), user("oui")])
